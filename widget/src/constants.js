@@ -1,0 +1,19 @@
+// Every name the widget shares with the server, the page and the site's tests (docs/design.md).
+
+/** The JSON data block that consent_banner() embeds before the script. */
+export const CONFIG_ID = 'consent-sdk-config'
+/** localStorage key of decisions the server has not acknowledged yet. */
+export const PENDING_KEY = 'consent_sdk.pending'
+/** CustomEvent fired on document after every change; detail = State. */
+export const CHANGE_EVENT = 'consent:change'
+/** dataLayer event pushed with {purpose: bool} on every change. */
+export const DL_EVENT = 'consent_update'
+
+// Attributes: gated content, test hooks, and the purpose a placeholder button enables.
+export const GATE = 'data-consent'
+export const ACTION = 'data-consent-action'
+export const UI = 'data-consent-ui'
+export const PURPOSE = 'data-consent-purpose'
+
+/** Class prefix of everything the widget renders (styles/consent.css). */
+export const CLS = 'csdk'

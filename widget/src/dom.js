@@ -1,0 +1,23 @@
+// Tiny DOM helpers. Text is only ever set with textContent: translations are never parsed as HTML.
+
+export const doc = document
+
+/**
+ * Create an element. `kids` is either a string (set as textContent) or a list of nodes
+ * (falsy entries are skipped). Attributes are set with setAttribute; never a style or on* one.
+ */
+export function h(tag, attrs, kids) {
+  const el = doc.createElement(tag)
+  for (const k in attrs) el.setAttribute(k, attrs[k])
+  if (typeof kids == 'string') el.textContent = kids
+  else if (kids) el.append(...kids.filter(Boolean))
+  return el
+}
+
+/** querySelectorAll as an array. */
+export const $$ = (sel, root = doc) => [...root.querySelectorAll(sel)]
+
+/** Run fn once the DOM is parsed (the script itself loads synchronously in <head>). */
+export const domReady = new Promise(resolve =>
+  doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', resolve) : resolve()
+)

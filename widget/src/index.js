@@ -1,0 +1,159 @@
+// consent_sdk widget: reads the embedded config, pushes the Consent Mode default at once, then
+// renders the banner (undecided) or the settings button (decided) when the DOM is ready.
+import { ACTION, PURPOSE, UI } from './constants.js'
+import { doc, domReady } from './dom.js'
+import { cfg, gpc, readBlock, wantedLang } from './config.js'
+import { call } from './api.js'
+import { enqueue, flush, listen, prune } from './store.js'
+import { emit, on, pushDataLayer } from './events.js'
+import { cmDefault, cmUpdate } from './consentmode.js'
+import { clearCookies, gate } from './gate.js'
+import { hideBanner, hideFab, setOffline, showBanner } from './banner.js'
+import { closeDialog, openDialog, toggles } from './preferences.js'
+
+let state
+let ready = false
+
+/** {purpose: bool} for every configured purpose: required ones granted, unlisted refused. */
+function complete(choice) {
+  const out = {}
+  for (const p of cfg.purposes) out[p.id] = p.required || choice[p.id] === true
+  return out
+}
+
+const undecided = () => ({
+  decided: false,
+  consent_id: null,
+  purposes: complete({}),
+  policy_version: cfg.policy_version,
+  given_at: null,
+  expires_at: null,
+})
+
+/** The stored decision still counts: same policy version, not expired (rule 11). */
+const valid = s =>
+  s?.decided && s.policy_version == cfg.policy_version && !(Date.parse(s.expires_at) < Date.now())
+
+/** RFC 4122 version 4, from getRandomValues (randomUUID needs a secure context). */
+const uuid = () =>
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, c =>
+    (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)
+  )
+
+/** Bring the page in line with the state: gated content, cookies, and which layer shows. */
+function render() {
+  if (!ready) return
+  gate(state.purposes)
+  clearCookies(state.purposes)
+  if (state.decided) hideBanner()
+  else {
+    hideFab()
+    showBanner()
+  }
+}
+
+/** Adopt a new state; if the choice changed, tell Consent Mode, the page and its listeners. */
+function apply(next) {
+  const changed = !state || next.decided != state.decided || JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
+  state = next
+  if (!changed) return
+  cmUpdate(state.purposes)
+  render()
+  emit(state)
+}
+
+/**
+ * A decision: it applies in the page at once, then goes to the server through the retry queue
+ * (same event_id on every attempt). A withdrawal is a DELETE: everything refused, undecided.
+ */
+function decide(choice, action, source) {
+  const withdraw = action == 'withdraw'
+  const purposes = complete(withdraw ? {} : choice)
+  const body = { purposes: {}, event_id: uuid(), source, action, language: cfg.lang, gpc: gpc() }
+  for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
+  apply(withdraw ? undecided() : { ...state, decided: true, purposes })
+  enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
+}
+
+const all = () => Object.fromEntries(cfg.purposes.map(p => [p.id, true]))
+
+/** Every control is a [data-consent-action] element; settings links may be anywhere on the page. */
+function onClick(e) {
+  const el = e.target.closest?.(`[${ACTION}]`)
+  if (!el) return
+  const action = el.getAttribute(ACTION)
+  const source = el.closest(`[${UI}="dialog"]`) ? 'settings' : 'banner'
+  if (action == 'settings' || action == 'customize') {
+    e.preventDefault()
+    openDialog(state)
+    return
+  }
+  if (action == 'accept-all') decide(all(), 'accept_all', source)
+  else if (action == 'reject-all') decide({}, 'reject_all', source)
+  else if (action == 'save') decide(toggles(), 'save', source)
+  // A placeholder's button: grant its purposes, keep the others as they are.
+  else if (action == 'enable') {
+    const choice = { ...state.purposes }
+    for (const p of el.getAttribute(PURPOSE).split(' ')) choice[p] = true
+    decide(choice, 'save', 'settings')
+  } else if (action != 'close') return
+  closeDialog()
+}
+
+function start(block) {
+  Object.assign(cfg, block)
+  // A decision the server has not acknowledged yet wins over the (older) embedded state.
+  const last = prune(cfg.policy_version).pop()
+  state = last
+    ? last.m == 'DELETE'
+      ? undecided()
+      : { ...undecided(), decided: true, purposes: complete(last.b.purposes) }
+    : valid(cfg.state)
+      ? cfg.state
+      : undecided()
+
+  // Rule 20: the default now, synchronously, before any tag below this script can run; then a
+  // returning visitor's stored choice right away.
+  cmDefault()
+  if (state.decided) {
+    cmUpdate(state.purposes)
+    pushDataLayer(state.purposes)
+  }
+
+  window.ConsentSDK = {
+    show: () => openDialog(state),
+    acceptAll: () => decide(all(), 'accept_all', 'api'),
+    rejectAll: () => decide({}, 'reject_all', 'api'),
+    save: choice => decide(choice, 'save', 'api'),
+    withdraw: () => decide({}, 'withdraw', 'api'),
+    has: purpose => state.purposes[purpose] === true,
+    get: () => structuredClone(state),
+    on: (type, fn) => type == 'change' && on(fn),
+  }
+  doc.addEventListener('click', onClick)
+
+  listen((answer, done) => {
+    setOffline(!answer)
+    // The server's record (consent id, dates) once everything queued is delivered.
+    if (answer && done) apply({ ...answer, purposes: state.purposes, decided: state.decided })
+  })
+  flush()
+
+  // Texts in the page's language if the server has it (one request, only when it differs).
+  const lang = wantedLang()
+  const texts = lang && call(`/config?lang=${lang}`).then(c => Object.assign(cfg, c), () => {})
+  Promise.all([domReady, texts]).then(() => {
+    ready = true
+    render()
+  })
+}
+
+// With the embedded block everything above runs before the rest of <head>; a page without it
+// (a non-Flask embed) asks the API next to the script for the config and the visitor's state.
+const block = readBlock()
+if (block) start(block)
+else {
+  const api = new URL('.', doc.currentScript.src).href.slice(0, -1)
+  cfg.api = api
+  Promise.all([call('/config'), call('/state')]).then(([config, s]) => start({ ...config, api, state: s }))
+}

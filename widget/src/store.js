@@ -1,0 +1,80 @@
+// Delivery of decisions to the server: a queue in localStorage that survives a reload.
+// Written only after a decision (rule 1), emptied as the server acknowledges each one.
+import { PENDING_KEY } from './constants.js'
+import { call, retryable } from './api.js'
+
+const MAX_DELAY = 60000
+
+/** Pending items, oldest first: {m: method, v: policy version, b: Decision body with event_id}. */
+export function pending() {
+  try {
+    return JSON.parse(localStorage.getItem(PENDING_KEY)) || []
+  } catch {
+    return []
+  }
+}
+
+function keep(items) {
+  try {
+    items.length
+      ? localStorage.setItem(PENDING_KEY, JSON.stringify(items))
+      : localStorage.removeItem(PENDING_KEY)
+  } catch {
+    // Storage disabled: the decision still applies to this page; it is retried while it lives.
+    memory = items
+  }
+}
+
+let memory = null
+const items = () => memory || pending()
+
+let onResult = () => {}
+let busy = false
+let attempt = 0
+let timer
+
+/** Set the callback: fn(State) after each acknowledged item, fn(null) after a failed attempt. */
+export function listen(fn) {
+  onResult = fn
+}
+
+/** Queue a decision and try to deliver it now. */
+export function enqueue(item) {
+  keep([...items(), item])
+  attempt = 0
+  clearTimeout(timer)
+  flush()
+}
+
+/** Forget queued items recorded under another policy version (they no longer apply). */
+export function prune(version) {
+  const all = items()
+  const kept = all.filter(i => i.v == version)
+  if (kept.length != all.length) keep(kept)
+  return kept
+}
+
+/** Send the oldest item; on success the next, on a retryable failure again after a backoff. */
+export async function flush() {
+  const [item] = items()
+  if (busy || !item) return
+  busy = true
+  let next = true
+  const drop = () => keep(items().filter(i => i.b.event_id != item.b.event_id))
+  try {
+    const state = await call('/state', item.m, item.b)
+    // Another tab may have delivered or queued items meanwhile: re-read before removing ours.
+    drop()
+    attempt = 0
+    onResult(state, !items().length)
+  } catch (err) {
+    // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever.
+    if (retryable(err)) {
+      next = false
+      timer = setTimeout(flush, Math.min(1000 * 2 ** attempt++, MAX_DELAY))
+      onResult(null)
+    } else drop()
+  }
+  busy = false
+  if (next) flush()
+}
