@@ -1,0 +1,204 @@
+"""Every ``CONSENT_*`` setting: defaulted once, validated once, read into a frozen object."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from .exceptions import ConfigurationError
+from .purposes import DEFAULT_PURPOSES, Purpose, load_purposes
+from .texts import DEFAULT_TEXTS, TEXT_KEYS
+
+DAY = 86_400
+MAX_CONSENT_LIFETIME = 395 * DAY
+"""13 months: the longest a consent may be relied on before asking again (rule 11, CNIL)."""
+
+CONSENT_MODE_DEFAULT: dict[str, str] = {
+    "ad_storage": "marketing",
+    "ad_user_data": "marketing",
+    "ad_personalization": "marketing",
+    "analytics_storage": "analytics",
+    "functionality_storage": "preferences",
+    "personalization_storage": "preferences",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "CONSENT_PURPOSES": DEFAULT_PURPOSES,
+    "CONSENT_POLICY_VERSION": "1",
+    "CONSENT_POLICY_URL": None,
+    "CONSENT_SITE_ID": "default",
+    "CONSENT_MAX_AGE": 365 * DAY,
+    "CONSENT_RECORD_RETENTION": 5 * 365 * DAY,
+    "CONSENT_COOKIE_NAME": "consent",
+    "CONSENT_COOKIE_DOMAIN": None,
+    "CONSENT_COOKIE_SALT": "consent_sdk.cookie",
+    "CONSENT_URL_PREFIX": "/consent",
+    "CONSENT_DEFAULT_LANGUAGE": "lv",
+    "CONSENT_LANGUAGES": ("lv", "en", "ru"),
+    "CONSENT_TEXTS": {},
+    "CONSENT_TRUSTED_ORIGINS": (),
+    "CONSENT_DATABASE_URI": None,
+    "CONSENT_GOOGLE_CONSENT_MODE": False,
+    "CONSENT_RECORD_IP": True,
+    "CONSENT_MAX_BODY_BYTES": 4096,
+}
+
+
+def _seconds(name: str, value: Any) -> int:
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigurationError(f"{name} must be a positive number of seconds or a timedelta.")
+    return int(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentConfig:
+    """The app's consent settings after validation. Request code reads only this."""
+
+    purposes: tuple[Purpose, ...]
+    policy_version: str
+    policy_url: str | None
+    site_id: str
+    max_age: int
+    retention: int
+    cookie_name: str
+    cookie_domain: str | None
+    cookie_salt: str
+    url_prefix: str
+    default_language: str
+    languages: tuple[str, ...]
+    texts: Mapping[str, Mapping[str, str]]
+    trusted_origins: frozenset[str]
+    database_uri: str | None
+    consent_mode: Mapping[str, str] | None
+    record_ip: bool
+    max_body_bytes: int
+    by_id: Mapping[str, Purpose] = field(init=False)
+    required_ids: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {p.id: p for p in self.purposes})
+        object.__setattr__(
+            self, "required_ids", frozenset(p.id for p in self.purposes if p.required)
+        )
+
+    @classmethod
+    def from_app(cls, app: Flask) -> ConsentConfig:
+        """Read and validate the app's settings; any mistake raises ``ConfigurationError``."""
+        c = app.config
+        languages = tuple(c["CONSENT_LANGUAGES"])
+        default_language = c["CONSENT_DEFAULT_LANGUAGE"]
+        if default_language not in languages:
+            raise ConfigurationError(
+                f"CONSENT_DEFAULT_LANGUAGE {default_language!r} is not in CONSENT_LANGUAGES "
+                f"{list(languages)}."
+            )
+        max_age = _seconds("CONSENT_MAX_AGE", c["CONSENT_MAX_AGE"])
+        if max_age > MAX_CONSENT_LIFETIME:
+            raise ConfigurationError(
+                f"CONSENT_MAX_AGE is {max_age // DAY} days; consent may be relied on for 13 "
+                "months (395 days) at most (rule 11). CNIL's good practice is 6 months."
+            )
+        prefix = "/" + str(c["CONSENT_URL_PREFIX"]).strip("/")
+        return cls(
+            purposes=load_purposes(c["CONSENT_PURPOSES"], default_language),
+            policy_version=str(c["CONSENT_POLICY_VERSION"]),
+            policy_url=c["CONSENT_POLICY_URL"],
+            site_id=str(c["CONSENT_SITE_ID"]),
+            max_age=max_age,
+            retention=_seconds("CONSENT_RECORD_RETENTION", c["CONSENT_RECORD_RETENTION"]),
+            cookie_name=str(c["CONSENT_COOKIE_NAME"]),
+            cookie_domain=c["CONSENT_COOKIE_DOMAIN"],
+            cookie_salt=str(c["CONSENT_COOKIE_SALT"]),
+            url_prefix=prefix,
+            default_language=default_language,
+            languages=languages,
+            texts=_load_texts(c["CONSENT_TEXTS"], languages),
+            trusted_origins=frozenset(o.rstrip("/").lower() for o in c["CONSENT_TRUSTED_ORIGINS"]),
+            database_uri=c["CONSENT_DATABASE_URI"],
+            consent_mode=_load_consent_mode(c["CONSENT_GOOGLE_CONSENT_MODE"]),
+            record_ip=bool(c["CONSENT_RECORD_IP"]),
+            max_body_bytes=int(c["CONSENT_MAX_BODY_BYTES"]),
+        )
+
+    def language(self, requested: str | None) -> str:
+        """The best available language for ``requested`` ("en-GB" → "en"), else the default."""
+        if requested:
+            tag = requested.strip().lower()
+            if tag in self.languages:
+                return tag
+            base = tag.split("-", 1)[0].split("_", 1)[0]
+            if base in self.languages:
+                return base
+        return self.default_language
+
+    def texts_hash(self, lang: str) -> str:
+        """SHA-256 of everything the banner shows in ``lang``: the proof of what was said."""
+        shown = {
+            "policy_version": self.policy_version,
+            "texts": self.texts[lang],
+            "purposes": [
+                [
+                    p.id,
+                    p.basis,
+                    p.label(lang, self.default_language),
+                    p.description(lang, self.default_language),
+                    list(p.cookies),
+                ]
+                for p in self.purposes
+            ],
+        }
+        canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _load_texts(overrides: Any, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    if not isinstance(overrides, Mapping):
+        raise ConfigurationError("CONSENT_TEXTS must map a language to {text key: text}.")
+    texts: dict[str, dict[str, str]] = {}
+    for lang in languages:
+        merged = dict(DEFAULT_TEXTS.get(lang, {}))
+        given = overrides.get(lang, {})
+        unknown = sorted(set(given) - set(TEXT_KEYS))
+        if unknown:
+            raise ConfigurationError(f"CONSENT_TEXTS[{lang!r}] has unknown keys {unknown}.")
+        merged.update({k: str(v) for k, v in given.items()})
+        missing = [k for k in TEXT_KEYS if k not in merged]
+        if missing:
+            raise ConfigurationError(
+                f"CONSENT_TEXTS[{lang!r}] is missing {missing}: a language without built-in "
+                "texts needs all of them."
+            )
+        texts[lang] = merged
+    stray = sorted(set(overrides) - set(languages))
+    if stray:
+        raise ConfigurationError(f"CONSENT_TEXTS has languages {stray} not in CONSENT_LANGUAGES.")
+    return texts
+
+
+def _load_consent_mode(value: Any) -> dict[str, str] | None:
+    if value is False or value is None:
+        return None
+    if value is True:
+        return dict(CONSENT_MODE_DEFAULT)
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    raise ConfigurationError(
+        "CONSENT_GOOGLE_CONSENT_MODE must be False, True or a mapping of consent type to purpose."
+    )
+
+
+def check_consent_mode(config: ConsentConfig) -> None:
+    """Every Consent Mode type must map to a configured purpose."""
+    for kind, purpose in (config.consent_mode or {}).items():
+        if purpose not in config.by_id:
+            raise ConfigurationError(
+                f"CONSENT_GOOGLE_CONSENT_MODE maps {kind!r} to unknown purpose {purpose!r}."
+            )

@@ -1,0 +1,57 @@
+"""``@requires_consent``: a thin view guard; refusal goes through an overridable handler."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, request
+
+from .state import _current_state, _ext
+
+F = TypeVar("F", bound=Callable[..., Any])
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+ATTR = "__consent_purposes__"
+
+
+def requires_consent(*purposes: str) -> Callable[[F], F]:
+    """Run the view only if the visitor granted every one of ``purposes``.
+
+    Otherwise answer 403 ``{"error": "consent_required", "purposes": [...missing]}`` (or the
+    app's ``@consent.consent_required_handler``). ``OPTIONS`` passes so CORS preflights work.
+    Purpose names are checked against the app's configuration when the view is registered
+    (at ``init_app``, or before the app's first request for views added later), never first
+    on a visitor's request.
+    """
+    if not purposes:
+        raise TypeError("requires_consent() needs at least one purpose name.")
+    for name in purposes:
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"requires_consent(): {name!r} is not a purpose name.")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.method != "OPTIONS":
+                granted = _current_state().purposes
+                missing = [p for p in purposes if not granted.get(p)]
+                if missing:
+                    return _ext().refuse(missing)
+            return current_app.ensure_sync(view)(*args, **kwargs)
+
+        setattr(wrapped, ATTR, purposes)
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def guarded_purposes(view: Callable[..., Any]) -> tuple[str, ...]:
+    """The purposes a view function requires, through any ``functools.wraps`` layers."""
+    seen: tuple[str, ...] = ()
+    func: Any = view
+    while func is not None:
+        seen += getattr(func, ATTR, ())
+        func = getattr(func, "__wrapped__", None)
+    return seen

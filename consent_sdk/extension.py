@@ -1,0 +1,342 @@
+"""``ConsentManager``: the Flask wiring around the pure parts (config, cookie, state, store)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask.typing import ResponseReturnValue
+
+from . import models
+from .config import DEFAULTS, ConsentConfig, check_consent_mode
+from .cookie import CookieCodec, CookieData
+from .decorators import guarded_purposes
+from .exceptions import ConfigurationError, ConsentRequired
+from .privacy import browser_family, truncate_ip
+from .signals import consent_changed, consent_given, consent_withdrawn
+from .state import ConsentState, _ext, counts, decided_state, undecided_state
+from .store import ConsentStore, create_own_engine
+
+STATIC = Path(__file__).parent / "static"
+VERIFIED_CACHE_SIZE = 4096
+
+RefusalHandler = Callable[[list[str]], ResponseReturnValue]
+LanguageSelector = Callable[[], str | None]
+
+
+class ConsentManager:
+    """The extension. ``ConsentManager(app)`` or ``ConsentManager()`` + ``init_app(app)``.
+
+    Pass ``db=`` (the host's Flask-SQLAlchemy object) to keep the consent tables in the
+    host's database; otherwise they live in ``CONSENT_DATABASE_URI`` or an SQLite file in
+    the instance folder. Per-app state is in ``app.extensions["consent"]``.
+    """
+
+    def __init__(self, app: Flask | None = None, *, db: Any = None) -> None:
+        self.db = db
+        self._refusal_handler: RefusalHandler | None = None
+        self._language_selector: LanguageSelector | None = None
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        if "consent" in app.extensions:
+            raise RuntimeError(
+                "consent_sdk is already registered on this app; call ConsentManager(app) or "
+                "init_app(app) once."
+            )
+        if not app.config.get("SECRET_KEY"):
+            raise ConfigurationError(
+                "consent_sdk signs the consent cookie with SECRET_KEY: set "
+                "app.config['SECRET_KEY'] to a long random string (e.g. secrets.token_hex(32))."
+            )
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        config = ConsentConfig.from_app(app)
+        check_consent_mode(config)
+        ext = AppConsent(self, app, config, self._make_store(app, config))
+        ext.check_views()
+        app.extensions["consent"] = ext
+
+        from .cli import consent_cli
+        from .templating import template_globals
+        from .views import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=config.url_prefix)
+        app.jinja_env.globals.update(template_globals())
+        app.cli.add_command(consent_cli)
+        app.before_request(ext.check_views_once)
+
+    def _make_store(self, app: Flask, config: ConsentConfig) -> ConsentStore:
+        if self.db is not None:
+            db = self.db
+            for table in models.metadata.sorted_tables:
+                if table.key not in db.metadata.tables:
+                    table.to_metadata(db.metadata)
+            return ConsentStore(lambda: db.engine)
+        uri = config.database_uri
+        if uri is None:
+            os.makedirs(app.instance_path, exist_ok=True)
+            uri = f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
+        engine = create_own_engine(uri)
+        return ConsentStore(lambda: engine)
+
+    def consent_required_handler(self, handler: RefusalHandler) -> RefusalHandler:
+        """Register what a refused ``@requires_consent`` view answers; gets the missing ids."""
+        self._refusal_handler = handler
+        return handler
+
+    def language_selector(self, selector: LanguageSelector) -> LanguageSelector:
+        """Register a function that returns the page's language for ``consent_banner()``."""
+        self._language_selector = selector
+        return selector
+
+    def history(self, consent_id: str) -> list[dict[str, Any]]:
+        """Every stored decision of ``consent_id``, oldest first, as dicts."""
+        return _ext().store.history(consent_id)
+
+    def public_config(self, lang: str | None = None) -> dict[str, Any]:
+        """The ``Config`` body (texts, purposes, policy) in ``lang`` or the default language."""
+        return _ext().public_config(lang)
+
+    @property
+    def config(self) -> ConsentConfig:
+        """The current app's validated settings."""
+        return _ext().config
+
+
+class AppConsent:
+    """One app's consent state: its settings, store, cookie codec and caches."""
+
+    def __init__(
+        self, manager: ConsentManager, app: Flask, config: ConsentConfig, store: ConsentStore
+    ) -> None:
+        self.manager = manager
+        self.app = app
+        self.config = config
+        self.store = store
+        self.undecided = undecided_state(config)
+        self.static_versions = {name: _file_version(STATIC / name) for name in _STATIC_FILES}
+        self._public: dict[str, dict[str, Any]] = {}
+        self._keys: tuple[Any, ...] = ()
+        self._codec: CookieCodec | None = None
+        self._verified: dict[str, tuple[CookieData, ConsentState]] = {}
+        self._views_checked = False
+        self.openapi: dict[str, Any] | None = None
+
+    # --- the per-request hot path ------------------------------------------------------
+
+    def codec(self) -> CookieCodec:
+        """The codec for the app's current keys; a new key set drops every cached verification."""
+        keys = (self.app.config["SECRET_KEY"], *(self.app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys != self._keys or self._codec is None:
+            self._codec = CookieCodec([*keys[1:], keys[0]], self.config.cookie_salt)
+            self._keys = keys
+            self._verified = {}
+        return self._codec
+
+    def read_cookie(self) -> CookieData | None:
+        """The request's authentic consent cookie, whatever its age or policy version."""
+        verified = self._read_verified()
+        return verified[0] if verified else None
+
+    def _read_verified(self) -> tuple[CookieData, ConsentState] | None:
+        token = request.cookies.get(self.config.cookie_name)
+        if not token:
+            return None
+        codec = self.codec()
+        hit = self._verified.get(token)
+        if hit is not None:
+            return hit
+        data = codec.loads(token)
+        if data is None:
+            return None
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified = {}
+        hit = self._verified[token] = (data, decided_state(self.config, data))
+        return hit
+
+    def request_state(self) -> ConsentState:
+        """The visitor's state now: a valid, current, unexpired cookie, or no decision."""
+        verified = self._read_verified()
+        if verified is None or not counts(self.config, verified[0], time.time()):
+            return self.undecided
+        return verified[1]
+
+    def refuse(self, missing: list[str]) -> ResponseReturnValue:
+        handler = self.manager._refusal_handler
+        if handler is not None:
+            return current_app.ensure_sync(handler)(missing)  # type: ignore[no-any-return]
+        raise ConsentRequired(missing)
+
+    # --- start-up checks -----------------------------------------------------------------
+
+    def check_views(self) -> None:
+        """Every ``@requires_consent`` view names configured purposes, or start-up fails."""
+        for endpoint, view in self.app.view_functions.items():
+            unknown = sorted(set(guarded_purposes(view)) - set(self.config.by_id))
+            if unknown:
+                raise ConfigurationError(
+                    f"View {endpoint!r} requires unknown consent purposes {unknown}; "
+                    f"CONSENT_PURPOSES defines {list(self.config.by_id)}."
+                )
+
+    def check_views_once(self) -> None:
+        """Also check views registered after ``init_app``, before the first request is served."""
+        if not self._views_checked:
+            self.check_views()
+            self._views_checked = True
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def public_config(self, lang: str | None) -> dict[str, Any]:
+        lang = self.config.language(lang)
+        cached = self._public.get(lang)
+        if cached is None:
+            cfg = self.config
+            cached = self._public[lang] = {
+                "lang": lang,
+                "languages": list(cfg.languages),
+                "policy_version": cfg.policy_version,
+                "policy_url": cfg.policy_url,
+                "texts_hash": cfg.texts_hash(lang),
+                "texts": dict(cfg.texts[lang]),
+                "purposes": [
+                    {
+                        "id": p.id,
+                        "required": p.required,
+                        "basis": p.basis,
+                        "label": p.label(lang, cfg.default_language),
+                        "description": p.description(lang, cfg.default_language),
+                        "cookies": list(p.cookies),
+                    }
+                    for p in cfg.purposes
+                ],
+                "consent_mode": dict(cfg.consent_mode) if cfg.consent_mode else None,
+                "cookie_domain": cfg.cookie_domain,
+            }
+        return cached
+
+    def decide(
+        self,
+        choices: Mapping[str, bool],
+        *,
+        event_id: str | None = None,
+        source: str = "api",
+        action: str | None = None,
+        language: str | None = None,
+        gpc: bool = False,
+    ) -> tuple[ConsentState, dict[str, Any], bool]:
+        """Record a decision for the current visitor; returns (state, record, is_new).
+
+        Unlisted purposes are refused and exempt ones granted whatever was sent. The visitor
+        keeps their consent id across decisions (and policy versions) while their cookie is
+        authentic.
+        """
+        cfg = self.config
+        previous_data = self.read_cookie()
+        previous = self.request_state()
+        granted = sorted(p.id for p in cfg.purposes if p.required or choices.get(p.id) is True)
+        refused = sorted(p.id for p in cfg.purposes if p.id not in granted)
+        lang = cfg.language(language)
+        now = int(time.time())
+        given = datetime.fromtimestamp(now, UTC)
+        row = {
+            "event_id": str(event_id or uuid.uuid4()),
+            "consent_id": previous_data.consent_id if previous_data else str(uuid.uuid4()),
+            "site_id": cfg.site_id,
+            "granted": granted,
+            "refused": refused,
+            "policy_version": cfg.policy_version,
+            "texts_hash": cfg.texts_hash(lang),
+            "language": lang,
+            "source": source,
+            "action": action,
+            "gpc": bool(gpc or request.headers.get("Sec-GPC") == "1"),
+            "created_at": given,
+            "expires_at": datetime.fromtimestamp(now + cfg.max_age, UTC),
+            "retain_until": datetime.fromtimestamp(now + cfg.max_age + cfg.retention, UTC),
+            "ip_prefix": truncate_ip(request.remote_addr) if cfg.record_ip else None,
+            "browser": browser_family(request.headers.get("User-Agent")),
+        }
+        shown = {k: v for k, v in self.public_config(lang).items() if k != "texts_hash"}
+        record, is_new = self.store.record(row, shown)
+        data = CookieData(
+            consent_id=record["consent_id"],
+            granted=frozenset(record["granted"]),
+            refused=frozenset(record["refused"]),
+            policy_version=record["policy_version"],
+            given_at=int(record["created_at"].timestamp()),
+        )
+        state = decided_state(cfg, data)
+        if is_new:
+            self._send_signals(previous, state, record)
+        return state, record, is_new
+
+    def cookie_for(self, state: ConsentState) -> CookieData:
+        assert state.consent_id is not None and state.given_at is not None
+        return CookieData(
+            consent_id=state.consent_id,
+            granted=frozenset(p for p, ok in state.purposes.items() if ok),
+            refused=frozenset(p for p, ok in state.purposes.items() if not ok),
+            policy_version=state.policy_version,
+            given_at=int(state.given_at.timestamp()),
+        )
+
+    def set_cookie(self, response: Response, state: ConsentState) -> None:
+        """Set the signed cookie for ``state``; it lives until the consent expires."""
+        token = self.codec().dumps(self.cookie_for(state))
+        assert state.expires_at is not None
+        max_age = max(0, int(state.expires_at.timestamp() - time.time()))
+        response.set_cookie(
+            self.config.cookie_name,
+            token,
+            max_age=max_age,
+            path="/",
+            domain=self.config.cookie_domain,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+
+    def clear_cookie(self, response: Response) -> None:
+        response.delete_cookie(
+            self.config.cookie_name,
+            path="/",
+            domain=self.config.cookie_domain,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Lax",
+        )
+
+    def _send_signals(
+        self, previous: ConsentState, state: ConsentState, record: dict[str, Any]
+    ) -> None:
+        app = self.app
+        if not previous.decided:
+            consent_given.send(app, state=state, previous=previous, record=record)
+        elif dict(previous.purposes) != dict(state.purposes):
+            consent_changed.send(app, state=state, previous=previous, record=record)
+        withdrawn = sorted(previous.granted - state.granted) if previous.decided else []
+        if withdrawn:
+            consent_withdrawn.send(
+                app, state=state, previous=previous, record=record, purposes=withdrawn
+            )
+
+
+_STATIC_FILES = ("consent.js", "consent.css")
+
+
+def _file_version(path: Path) -> str:
+    """A short content hash for cache-busting URLs (``consent.js?v=…``)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except FileNotFoundError:
+        return "missing"

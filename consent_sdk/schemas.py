@@ -1,0 +1,164 @@
+"""marshmallow schemas: they validate every input and describe every body in the OpenAPI spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: 1, "yes" or "true" are type errors, not consent."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+SOURCES = ("banner", "settings", "api", "gpc")
+ACTIONS = ("accept_all", "reject_all", "save", "withdraw")
+
+
+class DecisionSchema(Schema):
+    """``POST /state``: the visitor's choice. Purposes not listed are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+    purposes = fields.Dict(
+        keys=fields.String(),
+        values=StrictBoolean(),
+        required=True,
+        metadata={"description": "purpose id → granted; unlisted purposes are refused"},
+    )
+    event_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "client-made id; a repeated id is recorded once"},
+    )
+    source = fields.String(load_default="api", validate=validate.OneOf(SOURCES))
+    action = fields.String(load_default=None, validate=validate.OneOf(ACTIONS))
+    language = fields.String(load_default=None, validate=validate.Length(max=16))
+    gpc = StrictBoolean(
+        load_default=False,
+        metadata={"description": "navigator.globalPrivacyControl was true"},
+    )
+
+    def __init__(self, purpose_ids: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.purpose_ids = frozenset(purpose_ids)
+
+    @validates("purposes")
+    def _known_purposes(self, value: dict[str, bool], **_: Any) -> None:
+        unknown = sorted(set(value) - self.purpose_ids)
+        if unknown:
+            raise ValidationError({k: ["Unknown purpose."] for k in unknown})
+
+
+class WithdrawSchema(Schema):
+    """``DELETE /state``: optional details of a withdrawal."""
+
+    class Meta:
+        unknown = RAISE
+
+    event_id = fields.UUID(load_default=None)
+    source = fields.String(load_default="settings", validate=validate.OneOf(SOURCES))
+    language = fields.String(load_default=None, validate=validate.Length(max=16))
+    gpc = StrictBoolean(load_default=False)
+
+
+class StateSchema(Schema):
+    """The visitor's consent state as the site applies it now."""
+
+    decided = fields.Boolean(required=True)
+    consent_id = fields.String(allow_none=True, required=True)
+    purposes = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
+    policy_version = fields.String(required=True)
+    given_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
+    expires_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
+
+
+class PurposeSchema(Schema):
+    id = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    basis = fields.String(required=True, validate=validate.OneOf(("exempt", "consent")))
+    label = fields.String(required=True)
+    description = fields.String(required=True)
+    cookies = fields.List(fields.String(), required=True)
+
+
+class ConfigSchema(Schema):
+    """What the widget needs to draw the banner in one language."""
+
+    lang = fields.String(required=True)
+    languages = fields.List(fields.String(), required=True)
+    policy_version = fields.String(required=True)
+    policy_url = fields.String(allow_none=True, required=True)
+    texts_hash = fields.String(required=True)
+    texts = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    purposes = fields.List(fields.Nested(PurposeSchema), required=True)
+    consent_mode = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    cookie_domain = fields.String(allow_none=True, required=True)
+
+
+class RecordSchema(Schema):
+    """One stored decision, as its visitor may see it."""
+
+    event_id = fields.String(required=True)
+    consent_id = fields.String(required=True)
+    site_id = fields.String(required=True)
+    granted = fields.List(fields.String(), required=True)
+    refused = fields.List(fields.String(), required=True)
+    policy_version = fields.String(required=True)
+    texts_hash = fields.String(required=True)
+    language = fields.String(required=True)
+    source = fields.String(required=True)
+    action = fields.String(allow_none=True, required=True)
+    gpc = fields.Boolean(required=True)
+    created_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True)
+    retain_until = fields.DateTime(required=True)
+    ip_prefix = fields.String(allow_none=True, required=True)
+    browser = fields.String(allow_none=True, required=True)
+
+
+class HistorySchema(Schema):
+    consent_id = fields.String(allow_none=True, required=True)
+    records = fields.List(fields.Nested(RecordSchema), required=True)
+
+
+class ErrorSchema(Schema):
+    error = fields.String(required=True)
+    message = fields.String()
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "dotted field path → messages"},
+    )
+    purposes = fields.List(fields.String())
+
+
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested error dict as ``{"purposes.foo": ["Unknown purpose."]}``."""
+    if isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "body": list(messages)}
+        out: dict[str, list[str]] = {}
+        for m in messages:
+            out.update(flatten_errors(m, prefix))
+        return out
+    if isinstance(messages, dict):
+        out = {}
+        for key, value in messages.items():
+            if key == "_schema":
+                path = prefix or "body"
+            elif key in ("key", "value") and prefix:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for k, v in flatten_errors(value, path).items():
+                out.setdefault(k, []).extend(v)
+        return out
+    return {prefix or "body": [str(messages)]}

@@ -1,0 +1,105 @@
+"""A visitor's consent state: pure decisions first, the request-scoped proxy after."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from flask import current_app, g
+from werkzeug.local import LocalProxy
+
+from .config import ConsentConfig
+from .cookie import CookieData
+from .exceptions import UnknownPurposeError
+
+if TYPE_CHECKING:
+    from .extension import AppConsent
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentState:
+    """What the visitor decided, as the site may rely on it now."""
+
+    decided: bool
+    consent_id: str | None
+    purposes: Mapping[str, bool]
+    policy_version: str
+    given_at: datetime | None
+    expires_at: datetime | None
+
+    @property
+    def granted(self) -> frozenset[str]:
+        return frozenset(p for p, ok in self.purposes.items() if ok)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``State`` body of the HTTP API."""
+        return {
+            "decided": self.decided,
+            "consent_id": self.consent_id,
+            "purposes": dict(self.purposes),
+            "policy_version": self.policy_version,
+            "given_at": self.given_at.isoformat() if self.given_at else None,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+
+def undecided_state(config: ConsentConfig) -> ConsentState:
+    """No decision (or none that still counts): only exempt purposes are granted."""
+    purposes = {p.id: p.required for p in config.purposes}
+    return ConsentState(False, None, purposes, config.policy_version, None, None)
+
+
+def decided_state(config: ConsentConfig, data: CookieData) -> ConsentState:
+    """The state a valid cookie stands for. Purposes added since count as refused."""
+    purposes = {p.id: p.required or p.id in data.granted for p in config.purposes}
+    return ConsentState(
+        decided=True,
+        consent_id=data.consent_id,
+        purposes=purposes,
+        policy_version=data.policy_version,
+        given_at=datetime.fromtimestamp(data.given_at, UTC),
+        expires_at=datetime.fromtimestamp(data.given_at + config.max_age, UTC),
+    )
+
+
+def counts(config: ConsentConfig, data: CookieData, now: float) -> bool:
+    """Whether a cookie's decision still applies: same policy, not expired, not from the future."""
+    return (
+        data.policy_version == config.policy_version
+        and data.given_at <= now + 300
+        and now < data.given_at + config.max_age
+    )
+
+
+def _ext() -> AppConsent:
+    try:
+        return cast("AppConsent", current_app.extensions["consent"])
+    except KeyError:
+        raise RuntimeError(
+            "consent_sdk is not set up on this app. Did you forget ConsentManager(app) or "
+            "consent.init_app(app)?"
+        ) from None
+
+
+def _current_state() -> ConsentState:
+    state: ConsentState | None = g.get("_consent_state")
+    if state is None:
+        state = _ext().request_state()
+        g._consent_state = state
+    return state
+
+
+current_consent: ConsentState = cast(ConsentState, LocalProxy(_current_state))
+"""The current visitor's ``ConsentState``, computed once per request."""
+
+
+def has_consent(purpose: str) -> bool:
+    """Whether the current visitor has granted ``purpose`` (exempt purposes always are)."""
+    try:
+        return _current_state().purposes[purpose]
+    except KeyError:
+        raise UnknownPurposeError(
+            f"Unknown consent purpose {purpose!r}; configured: {list(_current_state().purposes)}."
+        ) from None

@@ -1,0 +1,149 @@
+"""Where consent records are written: the host's Flask-SQLAlchemy database or the SDK's own.
+
+One transaction per decision and no read before the write: the insert skips a repeated
+``event_id`` through the database's own ``ON CONFLICT DO NOTHING``, and only then (rarely)
+reads the earlier row back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from threading import Lock
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from . import models
+
+
+def create_own_engine(uri: str) -> Engine:
+    """An engine for the SDK's own store, with SQLite set up for several writers.
+
+    SQLite: WAL lets readers go on while one process writes; ``synchronous=FULL`` syncs every
+    commit so an acknowledged decision survives a power cut (NORMAL would be faster and could
+    lose the last commits on power loss, never on an app crash); ``busy_timeout`` makes a
+    second writer wait rather than fail.
+    """
+    if uri.startswith("sqlite"):
+        engine = sa.create_engine(uri, connect_args={"timeout": 15})
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+        return engine
+    return sa.create_engine(uri, pool_pre_ping=True)
+
+
+class ConsentStore:
+    """Append-only access to the consent tables."""
+
+    def __init__(self, get_engine: Callable[[], Engine]) -> None:
+        self._get_engine = get_engine
+        self._ready: set[int] = set()
+        self._known_texts: set[str] = set()
+        self._lock = Lock()
+
+    @property
+    def engine(self) -> Engine:
+        engine = self._get_engine()
+        if id(engine) not in self._ready:
+            self.create_tables(engine)
+        return engine
+
+    def create_tables(self, engine: Engine | None = None) -> None:
+        """Create the consent tables if missing (also ``flask consent init-db``)."""
+        engine = engine or self._get_engine()
+        with self._lock:
+            models.metadata.create_all(engine, checkfirst=True)
+            self._ready.add(id(engine))
+
+    def record(
+        self, row: Mapping[str, Any], shown_texts: Mapping[str, Any] | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """Insert a decision; returns (the stored row, whether it is new).
+
+        A repeated ``event_id`` writes nothing and returns the row stored the first time.
+        ``shown_texts`` (the texts behind ``row["texts_hash"]``) are stored once per hash.
+        """
+        with self.engine.begin() as conn:
+            if shown_texts is not None and row["texts_hash"] not in self._known_texts:
+                self._insert_ignoring_duplicate(
+                    conn,
+                    models.texts,
+                    ["texts_hash"],
+                    {
+                        "texts_hash": row["texts_hash"],
+                        "language": row["language"],
+                        "content": shown_texts,
+                        "created_at": row["created_at"],
+                    },
+                )
+            inserted = self._insert_ignoring_duplicate(conn, models.records, ["event_id"], row)
+            existing = None
+            if not inserted:
+                existing = (
+                    conn.execute(
+                        sa.select(models.records).where(
+                            models.records.c.event_id == row["event_id"]
+                        )
+                    )
+                    .mappings()
+                    .one()
+                )
+        if shown_texts is not None:
+            self._known_texts.add(row["texts_hash"])
+        if existing is None:
+            return dict(row), True
+        return _normalise(existing), False
+
+    def _insert_ignoring_duplicate(
+        self, conn: Connection, table: sa.Table, keys: list[str], values: Mapping[str, Any]
+    ) -> bool:
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+            stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
+            return bool(conn.execute(stmt).rowcount == 1)
+        # Other databases: a savepoint, so a duplicate does not roll back the whole decision.
+        try:
+            with conn.begin_nested():
+                conn.execute(table.insert().values(**values))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def history(self, consent_id: str) -> list[dict[str, Any]]:
+        """Every record of one consent id, oldest first."""
+        query = (
+            sa.select(models.records)
+            .where(models.records.c.consent_id == consent_id)
+            .order_by(models.records.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [_normalise(r) for r in conn.execute(query).mappings()]
+
+    def texts(self, texts_hash: str) -> dict[str, Any] | None:
+        """The texts a visitor was shown, by the hash in their record."""
+        query = sa.select(models.texts.c.content).where(models.texts.c.texts_hash == texts_hash)
+        with self.engine.connect() as conn:
+            content = conn.execute(query).scalar_one_or_none()
+        return dict(content) if content is not None else None
+
+
+def _normalise(row: Any) -> dict[str, Any]:
+    """A stored row as a plain dict, with times in UTC whatever the database returns."""
+    out = {k: row[k] for k in models.RECORD_FIELDS}
+    for key in ("created_at", "expires_at", "retain_until"):
+        value = out[key]
+        if isinstance(value, datetime) and value.tzinfo is None:
+            out[key] = value.replace(tzinfo=UTC)
+    return out

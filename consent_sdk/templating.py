@@ -1,0 +1,60 @@
+"""Jinja helpers: ``consent_banner()``, ``has_consent()``, ``current_consent`` and friends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, url_for
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+from .state import _current_state, _ext, current_consent, has_consent
+
+
+def page_language(lang: str | None = None) -> str:
+    """The banner's language: given, else the app's selector, else Accept-Language, else default."""
+    ext = _ext()
+    if lang is None and ext.manager._language_selector is not None:
+        lang = ext.manager._language_selector()
+    if lang is None:
+        lang = request.accept_languages.best_match(ext.config.languages)
+    return ext.config.language(lang)
+
+
+def consent_config(lang: str | None = None) -> dict[str, Any]:
+    """The ``Config`` of the page's language, e.g. to list purposes and cookies on a policy page."""
+    return _ext().public_config(page_language(lang))
+
+
+def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
+    """The tags that load the widget; put them in ``<head>`` before any tag they must gate.
+
+    The config and the visitor's state go into a JSON data block, so the banner needs no
+    request before its first paint and a strict CSP (no ``unsafe-inline``) allows it.
+    """
+    ext = _ext()
+    block = dict(consent_config(lang))
+    block["api"] = url_for("consent.config").rsplit("/", 1)[0]
+    block["state"] = _current_state().to_dict()
+    block["gpc"] = request.headers.get("Sec-GPC") == "1"
+    versions = ext.static_versions
+    css = url_for("consent.stylesheet", v=versions["consent.css"])
+    js = url_for("consent.script", v=versions["consent.js"])
+    nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else ""
+    return Markup(
+        '<link rel="stylesheet" href="{css}"{nonce}>\n'
+        '<script type="application/json" id="consent-sdk-config">{block}</script>\n'
+        '<script src="{js}"{nonce}></script>'
+    ).format(css=css, js=js, nonce=nonce_attr, block=htmlsafe_json_dumps(block, ensure_ascii=False))
+
+
+def template_globals() -> dict[str, Any]:
+    return {
+        "consent_banner": consent_banner,
+        "consent_config": consent_config,
+        "has_consent": has_consent,
+        "current_consent": current_consent,
+    }
+
+
+__all__ = ["consent_banner", "consent_config", "escape", "template_globals"]

@@ -1,0 +1,148 @@
+"""The HTTP API blueprint: widget files, config, state, history and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, send_file
+from marshmallow import Schema, ValidationError
+
+from .exceptions import InvalidRequest
+from .extension import STATIC
+from .origin import check_origin
+from .schemas import DecisionSchema, HistorySchema, WithdrawSchema, flatten_errors
+from .state import _ext
+
+blueprint = Blueprint("consent", __name__)
+
+_CONTENT_TYPES = {"consent.js": "text/javascript", "consent.css": "text/css"}
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blueprint.get("/consent.js", defaults={"name": "consent.js"}, endpoint="script")
+@blueprint.get("/consent.css", defaults={"name": "consent.css"}, endpoint="stylesheet")
+def static_file(name: str) -> Response:
+    """The widget. A URL with the file's current ``?v=`` hash may be cached for a year."""
+    response = send_file(STATIC / name, mimetype=_CONTENT_TYPES[name], max_age=0, etag=True)
+    response.make_conditional(request)
+    if request.args.get("v") == _ext().static_versions[name]:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.get("/config")
+def config() -> Response:
+    return jsonify(_ext().public_config(request.args.get("lang")))
+
+
+@blueprint.get("/state")
+def get_state() -> Response:
+    from .state import _current_state
+
+    return _no_store(jsonify(_current_state().to_dict()))
+
+
+def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
+    """Parse and validate a JSON body; every problem is a 400 naming the field."""
+    ext = _ext()
+    limit = ext.config.max_body_bytes
+    length = request.content_length
+    if length is not None and length > limit:
+        raise InvalidRequest(f"The body is larger than {limit} bytes.", {"body": ["Too large."]})
+    raw = request.stream.read(limit + 1)
+    if len(raw) > limit:
+        raise InvalidRequest(f"The body is larger than {limit} bytes.", {"body": ["Too large."]})
+    if not raw and not required:
+        return dict(schema.load({}))
+    if request.mimetype != "application/json":
+        raise InvalidRequest(
+            "Send the body as JSON with Content-Type: application/json.",
+            {"body": ["Content-Type must be application/json."]},
+        )
+    if not raw:
+        raise InvalidRequest("The body is empty.", {"body": ["A JSON object is required."]})
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidRequest("The body is not valid JSON.", {"body": ["Invalid JSON."]}) from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("The body must be a JSON object.", {"body": ["Must be an object."]})
+    try:
+        return dict(schema.load(data))
+    except ValidationError as exc:
+        fields = flatten_errors(exc.messages)
+        raise InvalidRequest("Invalid field: " + ", ".join(sorted(fields)) + ".", fields) from None
+
+
+@blueprint.post("/state")
+def post_state() -> Response:
+    ext = _ext()
+    check_origin(request, ext.config.trusted_origins)
+    body = _load(DecisionSchema(purpose_ids=ext.config.by_id), required=True)
+    _check_language(body.get("language"))
+    state, _record, _new = ext.decide(
+        body["purposes"],
+        event_id=body["event_id"],
+        source=body["source"],
+        action=body["action"],
+        language=body["language"],
+        gpc=body["gpc"],
+    )
+    response = _no_store(jsonify(state.to_dict()))
+    ext.set_cookie(response, state)
+    return response
+
+
+@blueprint.delete("/state")
+def delete_state() -> Response:
+    """Withdraw: record every non-exempt purpose as refused and clear the cookie."""
+    ext = _ext()
+    check_origin(request, ext.config.trusted_origins)
+    body = _load(WithdrawSchema(), required=False)
+    _check_language(body.get("language"))
+    if ext.read_cookie() is not None:
+        ext.decide(
+            {},
+            event_id=body["event_id"],
+            source=body["source"],
+            action="withdraw",
+            language=body["language"],
+            gpc=body["gpc"],
+        )
+    response = _no_store(jsonify(ext.undecided.to_dict()))
+    ext.clear_cookie(response)
+    return response
+
+
+def _check_language(lang: str | None) -> None:
+    if lang is not None and _ext().config.language(lang) != lang.lower().split("-")[0]:
+        raise InvalidRequest(
+            f"Language {lang!r} is not offered.",
+            {"language": [f"Must be one of {list(_ext().config.languages)}."]},
+        )
+
+
+@blueprint.get("/history")
+def history() -> Response:
+    """The visitor's own records, found by the consent id in their signed cookie only."""
+    ext = _ext()
+    data = ext.read_cookie()
+    records = ext.store.history(data.consent_id) if data else []
+    body = HistorySchema().dump(
+        {"consent_id": data.consent_id if data else None, "records": records}
+    )
+    return _no_store(jsonify(body))
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    from .openapi import spec_for
+
+    return jsonify(spec_for(_ext()))
