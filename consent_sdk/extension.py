@@ -123,7 +123,8 @@ class AppConsent:
         self.config = config
         self.store = store
         self.undecided = undecided_state(config)
-        self.static_versions = {name: _file_version(STATIC / name) for name in _STATIC_FILES}
+        self.static_files = {name: _read_static(name) for name in _STATIC_FILES}
+        self.static_versions = {name: v for name, (_, v) in self.static_files.items()}
         self._public: dict[str, dict[str, Any]] = {}
         self._keys: tuple[Any, ...] = ()
         self._codec: CookieCodec | None = None
@@ -334,9 +335,7 @@ class AppConsent:
 _STATIC_FILES = ("consent.js", "consent.css")
 
 
-def _file_version(path: Path) -> str:
-    """A short content hash for cache-busting URLs (``consent.js?v=…``)."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    except FileNotFoundError:
-        return "missing"
+def _read_static(name: str) -> tuple[bytes, str]:
+    """A widget file, read once, and its short content hash for ``consent.js?v=…`` URLs."""
+    body = (STATIC / name).read_bytes()
+    return body, hashlib.sha256(body).hexdigest()[:12]

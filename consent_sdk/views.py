@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from .exceptions import InvalidRequest
-from .extension import STATIC
 from .origin import check_origin
 from .schemas import DecisionSchema, HistorySchema, WithdrawSchema, flatten_errors
 from .state import _ext
@@ -28,9 +27,11 @@ def _no_store(response: Response) -> Response:
 @blueprint.get("/consent.css", defaults={"name": "consent.css"}, endpoint="stylesheet")
 def static_file(name: str) -> Response:
     """The widget. A URL with the file's current ``?v=`` hash may be cached for a year."""
-    response = send_file(STATIC / name, mimetype=_CONTENT_TYPES[name], max_age=0, etag=True)
+    body, version = _ext().static_files[name]
+    response = Response(body, mimetype=_CONTENT_TYPES[name])
+    response.set_etag(version)
     response.make_conditional(request)
-    if request.args.get("v") == _ext().static_versions[name]:
+    if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"

@@ -1,0 +1,295 @@
+"""The HTTP API: config, state, decisions, withdrawal, history, bad input, origins."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from tests.conftest import make_app
+
+
+def _count(app: Flask) -> int:
+    store = app.extensions["consent"].store
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.text("select count(*) from consent_records")).scalar_one())
+
+
+def test_config_speaks_the_asked_language_and_falls_back_to_latvian(client: Any) -> None:
+    en = client.get("/consent/config?lang=en").json
+    assert en["lang"] == "en" and en["texts"]["reject_all"] == "Reject all"
+    assert [p["id"] for p in en["purposes"]] == [
+        "necessary",
+        "preferences",
+        "analytics",
+        "marketing",
+    ]
+    assert en["purposes"][0]["required"] is True and en["purposes"][0]["basis"] == "exempt"
+    assert "_ga_*" in en["purposes"][2]["cookies"]
+    assert client.get("/consent/config?lang=ru-RU").json["texts"]["accept_all"] == "Принять все"
+    fallback = client.get("/consent/config?lang=de").json
+    assert fallback["lang"] == "lv" and fallback["texts"]["accept_all"] == "Piekrist visiem"
+
+
+def test_rule_16_texts_hash_differs_per_language(client: Any) -> None:
+    hashes = {
+        client.get(f"/consent/config?lang={lang}").json["texts_hash"] for lang in ["lv", "en", "ru"]
+    }
+    assert len(hashes) == 3
+
+
+def test_state_before_any_decision_grants_only_necessary(client: Any) -> None:
+    state = client.get("/consent/state").json
+    assert state == {
+        "decided": False,
+        "consent_id": None,
+        "purposes": {
+            "necessary": True,
+            "preferences": False,
+            "analytics": False,
+            "marketing": False,
+        },
+        "policy_version": "1",
+        "given_at": None,
+        "expires_at": None,
+    }
+
+
+def test_rule_06_each_purpose_is_granted_or_refused_on_its_own(app: Flask, client: Any) -> None:
+    body = {
+        "purposes": {"analytics": True, "marketing": False},
+        "source": "settings",
+        "action": "save",
+    }
+    state = client.post("/consent/state", json=body).json
+    assert state["decided"] is True
+    assert state["purposes"] == {
+        "necessary": True,
+        "preferences": False,
+        "analytics": True,
+        "marketing": False,
+    }
+    assert client.get("/consent/state").json == state
+    with app.app_context():
+        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+    assert record["granted"] == ["analytics", "necessary"]
+    assert record["refused"] == ["marketing", "preferences"]
+    assert record["source"] == "settings" and record["action"] == "save"
+
+
+def test_necessary_is_granted_whatever_is_sent(client: Any) -> None:
+    state = client.post("/consent/state", json={"purposes": {"necessary": False}}).json
+    assert state["purposes"]["necessary"] is True
+    assert state["purposes"]["marketing"] is False
+
+
+def test_rule_10_record_holds_what_proves_the_decision(app: Flask, client: Any) -> None:
+    event_id = str(uuid.uuid4())
+    body = {
+        "purposes": {"marketing": True},
+        "event_id": event_id,
+        "source": "banner",
+        "action": "accept_all",
+        "language": "en",
+        "gpc": False,
+    }
+    state = client.post("/consent/state", json=body, headers={"Sec-GPC": "1"}).json
+    with app.app_context():
+        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+        texts = app.extensions["consent"].store.texts(record["texts_hash"])
+    assert record["event_id"] == event_id
+    assert record["texts_hash"] == client.get("/consent/config?lang=en").json["texts_hash"]
+    assert texts is not None and texts["texts"]["accept_all"] == "Accept all"
+    assert record["language"] == "en" and record["gpc"] is True
+    assert record["policy_version"] == "1" and record["site_id"] == "default"
+    assert record["created_at"].isoformat() == state["given_at"]
+    assert record["expires_at"].isoformat() == state["expires_at"]
+    assert record["retain_until"] > record["expires_at"]
+
+
+def test_rule_14_record_keeps_no_full_ip_and_no_raw_user_agent(app: Flask, client: Any) -> None:
+    ua = "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0"
+    state = client.post(
+        "/consent/state",
+        json={"purposes": {}},
+        headers={"User-Agent": ua},
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+    ).json
+    with app.app_context():
+        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+    assert record["ip_prefix"] == "203.0.113.0"
+    assert record["browser"] == "Firefox"
+    assert "203.0.113.77" not in str(record) and "Gecko" not in str(record)
+
+
+def test_ip_can_be_left_out_entirely(tmp_path: Path) -> None:
+    app = make_app(tmp_path, CONSENT_RECORD_IP=False)
+    state = app.test_client().post("/consent/state", json={"purposes": {}}).json
+    with app.app_context():
+        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+    assert record["ip_prefix"] is None
+
+
+def test_repeated_event_id_is_recorded_once(app: Flask, client: Any) -> None:
+    body = {"purposes": {"analytics": True}, "event_id": str(uuid.uuid4())}
+    first = client.post("/consent/state", json=body).json
+    again = client.post("/consent/state", json=body).json
+    assert again == first
+    assert _count(app) == 1
+
+
+def test_consent_id_stays_the_same_across_decisions(client: Any) -> None:
+    first = client.post("/consent/state", json={"purposes": {"analytics": True}}).json
+    second = client.post("/consent/state", json={"purposes": {}}).json
+    assert first["consent_id"] == second["consent_id"]
+    assert second["purposes"]["analytics"] is False
+
+
+def test_rule_09_withdrawal_records_refusal_and_clears_the_cookie(app: Flask, client: Any) -> None:
+    consent_id = client.post(
+        "/consent/state", json={"purposes": {"analytics": True, "marketing": True}}
+    ).json["consent_id"]
+    response = client.delete("/consent/state")
+    assert response.status_code == 200
+    assert response.json["decided"] is False
+    assert "consent=;" in response.headers["Set-Cookie"]
+    assert client.get_cookie("consent") is None
+    with app.app_context():
+        records = app.extensions["consent"].manager.history(consent_id)
+    assert [r["action"] for r in records] == [None, "withdraw"]
+    assert records[-1]["granted"] == ["necessary"]
+    assert records[-1]["refused"] == ["analytics", "marketing", "preferences"]
+
+
+def test_withdrawal_without_a_decision_records_nothing(app: Flask, client: Any) -> None:
+    assert client.delete("/consent/state").status_code == 200
+    assert _count(app) == 0
+
+
+def test_rule_18_history_shows_only_the_visitors_own_records(app: Flask) -> None:
+    alice, bob = app.test_client(), app.test_client()
+    alice_id = alice.post("/consent/state", json={"purposes": {"analytics": True}}).json[
+        "consent_id"
+    ]
+    alice.post("/consent/state", json={"purposes": {}})
+    bob.post("/consent/state", json={"purposes": {"marketing": True}})
+    history = alice.get("/consent/history").json
+    assert history["consent_id"] == alice_id
+    assert [r["granted"] for r in history["records"]] == [["analytics", "necessary"], ["necessary"]]
+    assert {r["consent_id"] for r in history["records"]} == {alice_id}
+    assert app.test_client().get("/consent/history").json == {"consent_id": None, "records": []}
+    # Asking for someone else's id is not a thing the API offers.
+    assert app.test_client().get(f"/consent/history?consent_id={alice_id}").json["records"] == []
+
+
+BAD_BODIES: dict[str, tuple[dict[str, Any], str]] = {
+    "unknown-purpose": ({"json": {"purposes": {"tracking": True}}}, "purposes.tracking"),
+    "purpose-not-boolean": ({"json": {"purposes": {"analytics": "yes"}}}, "purposes.analytics"),
+    "purpose-number": ({"json": {"purposes": {"analytics": 1}}}, "purposes.analytics"),
+    "purposes-missing": ({"json": {"source": "banner"}}, "purposes"),
+    "purposes-not-object": ({"json": {"purposes": ["analytics"]}}, "purposes"),
+    "bad-event-id": ({"json": {"purposes": {}, "event_id": "123"}}, "event_id"),
+    "bad-source": ({"json": {"purposes": {}, "source": "robot"}}, "source"),
+    "bad-action": ({"json": {"purposes": {}, "action": "maybe"}}, "action"),
+    "bad-language": ({"json": {"purposes": {}, "language": "de"}}, "language"),
+    "gpc-not-boolean": ({"json": {"purposes": {}, "gpc": "1"}}, "gpc"),
+    "unknown-field": ({"json": {"purposes": {}, "ip": "1.2.3.4"}}, "ip"),
+    "not-an-object": ({"json": ["analytics"]}, "body"),
+    "empty-body": ({"data": b"", "content_type": "application/json"}, "body"),
+    "invalid-json": ({"data": b"{purposes:", "content_type": "application/json"}, "body"),
+    "not-utf8": ({"data": b"\xff\xfe{", "content_type": "application/json"}, "body"),
+    "wrong-content-type": ({"data": b'{"purposes": {}}', "content_type": "text/plain"}, "body"),
+    "form-encoded": ({"data": {"purposes": "x"}}, "body"),
+    "oversized": (
+        {"json": {"purposes": {}, "language": "x" * 5000}},
+        "body",
+    ),
+}
+
+
+@pytest.mark.parametrize("kwargs, field", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+def test_bad_input_is_a_400_naming_the_field_and_writes_nothing(
+    app: Flask, client: Any, kwargs: dict[str, Any], field: str
+) -> None:
+    response = client.post("/consent/state", **kwargs)
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
+    assert field in response.json["fields"], response.json
+    assert client.get_cookie("consent") is None
+    assert _count(app) == 0
+
+
+ORIGINS = {
+    "foreign-origin": ({"Origin": "https://evil.example"}, 403),
+    "null-origin": ({"Origin": "null"}, 403),
+    "foreign-referer": ({"Referer": "https://evil.example/page"}, 403),
+    "garbage-referer": ({"Referer": "not a url"}, 403),
+    "same-origin": ({"Origin": "http://localhost"}, 200),
+    "same-origin-referer": ({"Referer": "http://localhost/some/page"}, 200),
+    "trusted-origin": ({"Origin": "https://shop.stepahead.lv"}, 200),
+    "no-browser-headers": ({}, 200),
+}
+
+
+@pytest.mark.parametrize("headers, status", ORIGINS.values(), ids=ORIGINS.keys())
+def test_state_changes_from_other_origins_are_refused(
+    tmp_path: Path, headers: dict[str, str], status: int
+) -> None:
+    app = make_app(tmp_path, CONSENT_TRUSTED_ORIGINS=["https://shop.stepahead.lv"])
+    client = app.test_client()
+    post = client.post("/consent/state", json={"purposes": {"analytics": True}}, headers=headers)
+    assert post.status_code == status
+    if status == 403:
+        assert post.json["error"] == "forbidden_origin"
+        assert _count(app) == 0 and client.get_cookie("consent") is None
+    # Withdrawal is state-changing too.
+    client.post("/consent/state", json={"purposes": {"analytics": True}})
+    before = _count(app)
+    delete = client.delete("/consent/state", headers=headers)
+    assert delete.status_code == status
+    assert _count(app) == before + (1 if status == 200 else 0)
+
+
+def test_withdrawal_body_is_validated(app: Flask, client: Any) -> None:
+    client.post("/consent/state", json={"purposes": {"analytics": True}})
+    response = client.delete("/consent/state", json={"source": "nowhere"})
+    assert response.status_code == 400 and "source" in response.json["fields"]
+    assert _count(app) == 1
+
+
+def test_openapi_document_is_generated_from_the_schemas(client: Any) -> None:
+    spec = client.get("/consent/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert set(spec["paths"]) == {"/consent/config", "/consent/state", "/consent/history"}
+    assert set(spec["paths"]["/consent/state"]) == {"get", "post", "delete"}
+    decision = spec["components"]["schemas"]["Decision"]
+    assert decision["required"] == ["purposes"]
+    assert decision["properties"]["source"]["enum"] == ["banner", "settings", "api", "gpc"]
+    assert "decided" in spec["components"]["schemas"]["State"]["properties"]
+
+
+def test_url_prefix_is_configurable(tmp_path: Path) -> None:
+    app = make_app(tmp_path, CONSENT_URL_PREFIX="/privacy/consent/")
+    client = app.test_client()
+    assert client.get("/privacy/consent/state").status_code == 200
+    assert client.get("/consent/state").status_code == 404
+
+
+def test_widget_files_are_served_with_long_caching_only_for_the_current_version(
+    app: Flask, client: Any
+) -> None:
+    versions = app.extensions["consent"].static_versions
+    versioned = client.get(f"/consent/consent.js?v={versions['consent.js']}")
+    assert versioned.status_code == 200
+    assert versioned.mimetype == "text/javascript"
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = client.get("/consent/consent.css")
+    assert plain.mimetype == "text/css" and plain.headers["Cache-Control"] == "no-cache"
+    again = client.get("/consent/consent.css", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304
+    stale = client.get("/consent/consent.js?v=0ld")
+    assert stale.headers["Cache-Control"] == "no-cache"
