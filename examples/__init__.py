@@ -1,0 +1,1 @@
+"""Example sites that use consent_sdk."""

@@ -1,0 +1,25 @@
+/* StepAhead's advertising "pixel", wired like a Meta/Google Ads pixel: activated by
+ * consent_sdk only with marketing consent (data-consent="marketing"), it keeps a cookie
+ * `_sa_mkt` and requests an image from /pixel, which the server also gates. */
+(function () {
+  'use strict';
+  var sa = (window.stepahead = window.stepahead || {});
+  sa.ran = sa.ran || [];
+  if (sa.pixelRan) return;
+  sa.pixelRan = true;
+
+  if (document.cookie.split('; ').every(function (c) { return c.indexOf('_sa_mkt=') !== 0; })) {
+    var bytes = new Uint8Array(8);
+    window.crypto.getRandomValues(bytes);
+    var id = Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+    document.cookie = '_sa_mkt=' + id + '; Max-Age=' + 60 * 60 * 24 * 90 + '; Path=/; SameSite=Lax';
+  }
+
+  var entry = { tag: 'pixel', purpose: 'marketing', at: new Date().toISOString(), status: 'sent' };
+  sa.ran.push(entry);
+  var img = new Image(1, 1);
+  img.onload = function () { entry.status = 'loaded'; document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry })); };
+  img.onerror = function () { entry.status = 'refused'; document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry })); };
+  img.src = '/pixel?ev=PageView&p=' + encodeURIComponent(window.location.pathname) + '&t=' + Date.now();
+  document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
+})();
