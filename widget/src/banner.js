@@ -25,7 +25,7 @@ export function showBanner() {
   })
   // First in the tab order; filled after insertion so the live region announces it.
   doc.body.prepend(banner)
-  banner.append(
+  banner.append(...[
     h('h2', { id: `${CLS}-bt` }, t('banner_title')),
     h('p', {}, t('banner_text')),
     gpc() && h('p', { class: `${CLS}-note` }, t('gpc_notice')),
@@ -38,8 +38,8 @@ export function showBanner() {
       button('accept-all', 'accept_all'),
       button('reject-all', 'reject_all'),
       button('customize', 'customize'),
-    ])
-  )
+    ]),
+  ].filter(Boolean))
 }
 
 /** Remove the banner; if it held the focus, hand it to the settings button. */

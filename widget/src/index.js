@@ -69,8 +69,12 @@ function apply(next) {
 function decide(choice, action, source) {
   const withdraw = action == 'withdraw'
   const purposes = complete(withdraw ? {} : choice)
-  const body = { purposes: {}, event_id: uuid(), source, action, language: cfg.lang, gpc: gpc() }
-  for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
+  const body = { event_id: uuid(), source, language: cfg.lang, gpc: gpc() }
+  if (!withdraw) {
+    body.action = action
+    body.purposes = {}
+    for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
+  }
   apply(withdraw ? undecided() : { ...state, decided: true, purposes })
   enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
 }
