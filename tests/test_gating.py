@@ -1,0 +1,267 @@
+"""Gating in Python and Jinja: @requires_consent, has_consent, current_consent, signals."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, jsonify, render_template_string
+
+from consent_sdk import (
+    ConfigurationError,
+    ConsentManager,
+    ConsentRequired,
+    UnknownPurposeError,
+    consent_changed,
+    consent_given,
+    consent_withdrawn,
+    current_consent,
+    has_consent,
+    requires_consent,
+)
+from consent_sdk.testing import consent_client, set_consent
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def app(app: Flask) -> Flask:
+    @app.route("/track", methods=["POST", "OPTIONS"])
+    @requires_consent("analytics")
+    def track() -> str:
+        return "counted"
+
+    @app.post("/both")
+    @requires_consent("analytics", "marketing")
+    def both() -> str:
+        return "both"
+
+    @app.get("/async")
+    @requires_consent("marketing")
+    async def async_view() -> str:
+        return "async ok"
+
+    @app.get("/page")
+    def page() -> str:
+        return render_template_string(
+            "{% if has_consent('marketing') %}pixel{% else %}no-pixel{% endif %}"
+            "|{{ current_consent.decided }}|{{ current_consent.consent_id }}"
+        )
+
+    @app.get("/py")
+    def py() -> Any:
+        return jsonify(
+            analytics=has_consent("analytics"),
+            necessary=has_consent("necessary"),
+            granted=sorted(current_consent.granted),
+        )
+
+    return app
+
+
+def test_gated_view_refuses_without_consent_with_the_missing_purposes(client: Any) -> None:
+    response = client.post("/track")
+    assert response.status_code == 403
+    assert response.json == {"error": "consent_required", "purposes": ["analytics"]}
+
+
+def test_gated_view_runs_once_consent_is_given_through_the_api(client: Any) -> None:
+    client.post("/consent/state", json={"purposes": {"analytics": True}})
+    assert client.post("/track").text == "counted"
+    assert client.post("/both").json["purposes"] == ["marketing"]
+
+
+def test_rule_09_gated_view_refuses_again_after_withdrawal(client: Any) -> None:
+    client.post("/consent/state", json={"purposes": {"analytics": True}})
+    client.delete("/consent/state")
+    assert client.post("/track").status_code == 403
+
+
+def test_refusal_is_an_html_page_for_browsers(client: Any) -> None:
+    response = client.post("/track", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert response.status_code == 403 and response.mimetype == "text/html"
+    assert "analytics" in response.text
+
+
+def test_options_passes_for_cors_preflights(client: Any) -> None:
+    assert client.options("/track").status_code == 200
+
+
+def test_async_views_are_gated(app: Flask) -> None:
+    assert app.test_client().get("/async").status_code == 403
+    assert consent_client(app, "marketing").get("/async").text == "async ok"
+
+
+def test_refusal_handler_can_be_replaced(tmp_path: Path) -> None:
+    app = Flask(__name__, instance_path=str(tmp_path))
+    app.config["SECRET_KEY"] = "k"
+    consent = ConsentManager(app)
+
+    @consent.consent_required_handler
+    def ask(purposes: list[str]) -> Any:
+        return {"please": purposes}, 451
+
+    @app.get("/video")
+    @requires_consent("marketing")
+    def video() -> str:
+        return "video"
+
+    response = app.test_client().get("/video")
+    assert response.status_code == 451 and response.json == {"please": ["marketing"]}
+
+
+def test_refusal_can_be_caught_with_an_errorhandler(app: Flask) -> None:
+    @app.errorhandler(ConsentRequired)
+    def handle(error: ConsentRequired) -> Any:
+        return {"missing": error.purposes}, 403
+
+    assert app.test_client().post("/track").json == {"missing": ["analytics"]}
+
+
+def test_unknown_purpose_on_a_view_fails_at_registration(tmp_path: Path) -> None:
+    app = Flask(__name__, instance_path=str(tmp_path))
+    app.config["SECRET_KEY"] = "k"
+
+    @app.get("/x")
+    @requires_consent("analytcs")
+    def x() -> str:
+        return "x"
+
+    with pytest.raises(ConfigurationError, match=r"'x' requires unknown consent purposes.*analytcs"):
+        ConsentManager(app)
+
+
+def test_unknown_purpose_on_a_view_added_after_init_fails_before_serving(app: Flask) -> None:
+    @app.get("/late")
+    @requires_consent("advertising")
+    def late() -> str:
+        return "late"
+
+    with pytest.raises(ConfigurationError, match="advertising"):
+        app.test_client().get("/")
+
+
+@pytest.mark.parametrize("bad", [(), ("",), ("Analytics",), (1,)])
+def test_requires_consent_rejects_malformed_names_at_import(bad: tuple[Any, ...]) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        requires_consent(*bad)
+
+
+def test_has_consent_and_current_consent_in_jinja(app: Flask) -> None:
+    assert app.test_client().get("/page").text == "no-pixel|False|None"
+    client = consent_client(app, "marketing", consent_id="abc")
+    assert client.get("/page").text == "pixel|True|abc"
+
+
+def test_has_consent_in_python(app: Flask) -> None:
+    body = consent_client(app, "analytics").get("/py").json
+    assert body == {"analytics": True, "necessary": True, "granted": ["analytics", "necessary"]}
+
+
+def test_has_consent_with_an_unknown_purpose_raises(app: Flask) -> None:
+    with app.test_request_context("/"), pytest.raises(UnknownPurposeError, match="analytcs"):
+        has_consent("analytcs")
+
+
+def test_testing_helper_rejects_unknown_purposes(app: Flask) -> None:
+    with pytest.raises(ValueError, match="ads"):
+        set_consent(app.test_client(), "ads")
+
+
+def _banner_block(html: str) -> dict[str, Any]:
+    match = re.search(
+        r'<script type="application/json" id="consent-sdk-config">(.*?)</script>', html
+    )
+    assert match, html
+    return dict(json.loads(match.group(1)))
+
+
+def test_consent_banner_embeds_config_and_state_and_loads_the_widget(app: Flask) -> None:
+    @app.get("/banner")
+    def banner() -> str:
+        return render_template_string("<head>{{ consent_banner(lang='en', nonce='n0nce') }}</head>")
+
+    html = consent_client(app, "analytics").get("/banner").text
+    block = _banner_block(html)
+    assert block["lang"] == "en" and block["api"] == "/consent"
+    assert block["state"]["purposes"]["analytics"] is True
+    assert block["texts"]["accept_all"] == "Accept all"
+    versions = app.extensions["consent"].static_versions
+    assert f'<script src="/consent/consent.js?v={versions["consent.js"]}" nonce="n0nce">' in html
+    assert f'href="/consent/consent.css?v={versions["consent.css"]}"' in html
+
+
+def test_consent_banner_follows_the_language_selector_then_accept_language(tmp_path: Path) -> None:
+    app = Flask(__name__, instance_path=str(tmp_path))
+    app.config["SECRET_KEY"] = "k"
+    consent = ConsentManager(app)
+
+    @app.get("/")
+    def home() -> str:
+        return render_template_string("{{ consent_banner() }}")
+
+    client = app.test_client()
+    assert _banner_block(client.get("/").text)["lang"] == "lv"
+    assert (
+        _banner_block(client.get("/", headers={"Accept-Language": "ru,en;q=0.5"}).text)["lang"]
+        == "ru"
+    )
+
+    @consent.language_selector
+    def pick() -> str:
+        return "en"
+
+    assert _banner_block(client.get("/", headers={"Accept-Language": "ru"}).text)["lang"] == "en"
+
+
+def test_consent_banner_escapes_texts_so_they_cannot_close_the_script(tmp_path: Path) -> None:
+    evil = "</script><script>alert(1)</script>"
+    app = make_app(tmp_path, CONSENT_TEXTS={"lv": {"banner_title": evil}})
+
+    @app.get("/")
+    def home() -> str:
+        return render_template_string("{{ consent_banner() }}")
+
+    html = app.test_client().get("/").text
+    assert "<script>alert(1)" not in html
+    assert _banner_block(html)["texts"]["banner_title"] == evil
+
+
+def test_consent_banner_reports_a_gpc_signal(app: Flask) -> None:
+    @app.get("/b")
+    def b() -> str:
+        return render_template_string("{{ consent_banner() }}")
+
+    assert _banner_block(app.test_client().get("/b", headers={"Sec-GPC": "1"}).text)["gpc"] is True
+
+
+def test_signals_given_changed_withdrawn(app: Flask) -> None:
+    seen: list[tuple[str, Any]] = []
+
+    def on(name: str) -> Any:
+        def receiver(sender: Flask, **kw: Any) -> None:
+            assert sender is app
+            seen.append((name, kw.get("purposes") or sorted(kw["state"].granted)))
+
+        return receiver
+
+    given, changed, withdrawn = on("given"), on("changed"), on("withdrawn")
+    with (
+        consent_given.connected_to(given, app),
+        consent_changed.connected_to(changed, app),
+        consent_withdrawn.connected_to(withdrawn, app),
+    ):
+        client = app.test_client()
+        client.post("/consent/state", json={"purposes": {"analytics": True, "marketing": True}})
+        client.post("/consent/state", json={"purposes": {"analytics": True}})
+        client.post("/consent/state", json={"purposes": {"analytics": True}})  # same: no change
+        client.delete("/consent/state")
+    assert seen == [
+        ("given", ["analytics", "marketing", "necessary"]),
+        ("changed", ["analytics", "necessary"]),
+        ("withdrawn", ["marketing"]),
+        ("changed", ["necessary"]),
+        ("withdrawn", ["analytics"]),
+    ]
