@@ -223,9 +223,9 @@ def pixel() -> Response:
 
 
 @bp.get("/embed/video")
-@requires_consent("marketing")
 def embed_video() -> str:
-    """A stand-in for a YouTube embed: loaded in an iframe only with marketing consent."""
+    """A stand-in for a YouTube embed. Like the real one it does not check consent itself:
+    the page loads it (data-consent="marketing") only once the visitor allows marketing."""
     increment("embed", "/embed/video")
     return render_template("embed_video.html")
 

@@ -15,11 +15,19 @@
     document.cookie = '_sa_mkt=' + id + '; Max-Age=' + 60 * 60 * 24 * 90 + '; Path=/; SameSite=Lax';
   }
 
-  var entry = { tag: 'pixel', purpose: 'marketing', at: new Date().toISOString(), status: 'sent' };
+  var entry = { tag: 'pixel', purpose: 'marketing', at: new Date().toISOString(), status: 'waiting' };
   sa.ran.push(entry);
-  var img = new Image(1, 1);
-  img.onload = function () { entry.status = 'loaded'; document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry })); };
-  img.onerror = function () { entry.status = 'refused'; document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry })); };
-  img.src = '/pixel?ev=PageView&p=' + encodeURIComponent(window.location.pathname) + '&t=' + Date.now();
   document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
+
+  function done(status) {
+    entry.status = status;
+    document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
+  }
+
+  sa.whenRecorded(function () {
+    var img = new Image(1, 1);
+    img.onload = function () { done('loaded'); };
+    img.onerror = function () { done('refused'); };
+    img.src = '/pixel?ev=PageView&p=' + encodeURIComponent(window.location.pathname) + '&t=' + Date.now();
+  });
 })();

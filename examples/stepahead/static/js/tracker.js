@@ -31,23 +31,29 @@
     document.cookie = '_sa_id=' + visitor + '; Max-Age=' + 60 * 60 * 24 * 390 + '; Path=/; SameSite=Lax';
   }
 
-  var entry = { tag: 'tracker', purpose: 'analytics', at: new Date().toISOString(), status: 'sent' };
+  var entry = { tag: 'tracker', purpose: 'analytics', at: new Date().toISOString(), status: 'waiting' };
   sa.ran.push(entry);
   document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
 
-  window.fetch('/analytics/collect', {
+  function send(retry) {
+    window.fetch('/analytics/collect', {
     method: 'POST',
     credentials: 'same-origin',
     keepalive: true,
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ path: window.location.pathname, new_visitor: isNew }),
-  }).then(function (response) {
-    entry.status = String(response.status);
-    return response.ok ? response.json() : null;
-  }).then(function (body) {
-    if (body) sa.pageViews = body.count;
-    document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
-  }).catch(function () {
-    entry.status = 'failed';
-  });
+      body: JSON.stringify({ path: window.location.pathname, new_visitor: isNew }),
+    }).then(function (response) {
+      entry.status = String(response.status);
+      // 403: the consent cookie is not updated yet (e.g. a second tab); one more try later.
+      if (response.status === 403 && retry) window.setTimeout(function () { send(false); }, 1000);
+      return response.ok ? response.json() : null;
+    }).then(function (body) {
+      if (body) sa.pageViews = body.count;
+      document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
+    }).catch(function () {
+      entry.status = 'failed';
+    });
+  }
+
+  sa.whenRecorded(function () { send(true); });
 })();
