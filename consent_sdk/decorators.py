@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -32,6 +33,9 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
             raise ValueError(f"requires_consent(): {name!r} is not a purpose name.")
 
     def decorator(view: F) -> F:
+        # Decided once here rather than by ensure_sync() on every request.
+        is_async = inspect.iscoroutinefunction(view)
+
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if request.method != "OPTIONS":
@@ -39,7 +43,9 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
                 missing = [p for p in purposes if not granted.get(p)]
                 if missing:
                     return _ext().refuse(missing)
-            return current_app.ensure_sync(view)(*args, **kwargs)
+            if is_async:
+                return current_app.ensure_sync(view)(*args, **kwargs)
+            return view(*args, **kwargs)
 
         setattr(wrapped, ATTR, purposes)
         return cast(F, wrapped)

@@ -129,7 +129,6 @@ class AppConsent:
         self._keys: tuple[Any, ...] = ()
         self._codec: CookieCodec | None = None
         self._verified: dict[str, tuple[CookieData, ConsentState]] = {}
-        self._views_checked = False
         self.openapi: dict[str, Any] | None = None
 
     # --- the per-request hot path ------------------------------------------------------
@@ -149,19 +148,25 @@ class AppConsent:
         return verified[0] if verified else None
 
     def _read_verified(self) -> tuple[CookieData, ConsentState] | None:
-        token = request.cookies.get(self.config.cookie_name)
-        if not token:
+        """The verified cookie and its state, remembered by the raw ``Cookie`` header.
+
+        A visitor sends the same header on request after request, so a hit skips both the
+        cookie parsing and the signature check; a miss (or a new key set) does both.
+        """
+        header = request.environ.get("HTTP_COOKIE")
+        if not header:
             return None
         codec = self.codec()
-        hit = self._verified.get(token)
+        hit = self._verified.get(header)
         if hit is not None:
             return hit
-        data = codec.loads(token)
+        token = request.cookies.get(self.config.cookie_name)
+        data = codec.loads(token) if token else None
         if data is None:
             return None
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             self._verified = {}
-        hit = self._verified[token] = (data, decided_state(self.config, data))
+        hit = self._verified[header] = (data, decided_state(self.config, data))
         return hit
 
     def request_state(self) -> ConsentState:
@@ -190,10 +195,14 @@ class AppConsent:
                 )
 
     def check_views_once(self) -> None:
-        """Also check views registered after ``init_app``, before the first request is served."""
-        if not self._views_checked:
-            self.check_views()
-            self._views_checked = True
+        """Also check views registered after ``init_app``, before the first request is served.
+
+        Once it has passed it takes itself off the app's ``before_request`` list, so it costs
+        nothing on later requests.
+        """
+        self.check_views()
+        funcs = self.app.before_request_funcs
+        funcs[None] = [f for f in funcs.get(None, []) if f != self.check_views_once]
 
     # --- deciding --------------------------------------------------------------------------
 
