@@ -42,11 +42,10 @@ export function showBanner() {
   ].filter(Boolean))
 }
 
-/** Remove the banner; if it held the focus, hand it to the settings button. */
+/** Remove the banner and show the settings button; keyboard focus moves to it. */
 export function hideBanner() {
-  if (!banner) return
-  const focused = banner.contains(doc.activeElement)
-  banner.remove()
+  const focused = banner?.contains(doc.activeElement)
+  banner?.remove()
   banner = null
   showFab()
   if (focused) fabButton().focus()

@@ -1,0 +1,209 @@
+"""Each choice does exactly what it says, is recorded on the server, and is remembered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.browser.widget import (
+    BANNER,
+    DIALOG,
+    build_app,
+    cookie_names,
+    history,
+    ran,
+    wait_delivered,
+)
+
+SETTINGS = '.csdk-fab [data-consent-action="settings"]'
+
+
+def choose(page: Any, action: str) -> None:
+    page.click(f'{BANNER} [data-consent-action="{action}"]')
+    wait_delivered(page)
+
+
+def test_rule_06_accept_all_runs_everything_in_document_order(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    choose(page, "accept-all")
+
+    page.wait_for_function("(window.ran || []).length == 3")
+    assert ran(page) == ["analytics", "inline", "marketing"]
+    assert page.locator("iframe[data-consent]").get_attribute("src") == "/embed"
+    assert page.locator('[data-consent-ui="placeholder"]').is_hidden()
+    assert page.locator(BANNER).count() == 0
+    assert page.locator(SETTINGS).is_visible()
+    [record] = history(page)
+    assert record["action"] == "accept_all"
+    assert record["source"] == "banner"
+    assert sorted(record["granted"]) == ["analytics", "marketing", "necessary", "preferences"]
+    assert record["refused"] == []
+    assert page.evaluate("ConsentSDK.has('marketing')") is True
+
+
+def test_rule_06_reject_all_runs_nothing_and_is_recorded(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    choose(page, "reject-all")
+
+    assert ran(page) == []
+    assert page.locator("iframe[data-consent]").get_attribute("src") is None
+    [record] = history(page)
+    assert record["action"] == "reject_all"
+    assert record["granted"] == ["necessary"]
+    assert sorted(record["refused"]) == ["analytics", "marketing", "preferences"]
+    # Only the (HttpOnly) consent cookie exists: nothing a script could read or a tag set.
+    assert [c["name"] for c in page.context.cookies()] == ["consent"]
+    assert cookie_names(page) == set()
+
+
+def test_rule_06_saving_one_purpose_grants_only_that_one(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    page.click(f'{BANNER} [data-consent-action="customize"]')
+    page.check(f"{DIALOG} #csdk-p-analytics")
+    page.click(f'{DIALOG} [data-consent-action="save"]')
+    wait_delivered(page)
+
+    page.wait_for_function("(window.ran || []).length == 2")
+    assert ran(page) == ["analytics", "inline"]
+    assert page.locator("iframe[data-consent]").get_attribute("src") is None
+    assert page.locator(DIALOG).count() == 0
+    [record] = history(page)
+    assert (record["action"], record["source"]) == ("save", "settings")
+    assert sorted(record["granted"]) == ["analytics", "necessary"]
+    assert sorted(record["refused"]) == ["marketing", "preferences"]
+    assert page.evaluate("[ConsentSDK.has('analytics'), ConsentSDK.has('marketing')]") == [
+        True,
+        False,
+    ]
+
+
+def test_rule_12_reload_keeps_the_choice(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    choose(page, "reject-all")
+    page.reload()
+    page.locator(SETTINGS).wait_for()
+    assert page.locator(BANNER).count() == 0
+    assert ran(page) == []
+
+    # A grant is remembered the same way, and gated code runs again on the next page.
+    page.evaluate("ConsentSDK.save({analytics: true})")
+    wait_delivered(page)
+    page.reload()
+    page.wait_for_function("(window.ran || []).length == 2")
+    assert ran(page) == ["analytics", "inline"]
+    assert page.locator(BANNER).count() == 0
+    assert len(history(page)) == 2
+
+
+def test_rule_08_09_reopen_and_reject_deletes_declared_cookies(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    choose(page, "accept-all")
+    page.wait_for_function("(window.ran || []).length == 3")
+    page.evaluate("document.cookie = '_gcl_aw=x; path=/'; document.cookie = 'own=1; path=/'")
+    assert {"_sa_id", "_ga_TEST", "_sa_mkt", "_gcl_aw"} <= cookie_names(page)
+
+    # The page's own footer link opens the settings too (rule 8).
+    page.click('main [data-consent-action="settings"]')
+    page.locator(DIALOG).wait_for()
+    page.click(f'{DIALOG} [data-consent-action="reject-all"]')
+    wait_delivered(page)
+
+    assert cookie_names(page) == {"own"}
+    frame = page.locator("iframe[data-consent]")
+    assert frame.get_attribute("src") == "about:blank"
+    assert page.locator('[data-consent-ui="placeholder"]').is_visible()
+    records = history(page)
+    assert [r["action"] for r in records] == ["accept_all", "reject_all"]
+    assert records[-1]["granted"] == ["necessary"]
+
+    page.reload()
+    page.locator(SETTINGS).wait_for()
+    assert ran(page) == []
+    assert cookie_names(page) == {"own"}
+
+
+def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    choose(page, "accept-all")
+    page.wait_for_function("(window.ran || []).length == 3")
+    consent_id = history(page)[0]["consent_id"]
+    page.evaluate("ConsentSDK.withdraw()")
+    wait_delivered(page)
+
+    assert page.locator(BANNER).is_visible()
+    assert not {"_sa_id", "_ga_TEST", "_sa_mkt"} & cookie_names(page)
+    assert page.context.cookies() == []  # the consent cookie is cleared too
+    with server.app.app_context():
+        records = server.app.extensions["consent"].store.history(consent_id)
+    assert [r["action"] for r in records] == ["accept_all", "withdraw"]
+    assert records[-1]["granted"] == ["necessary"]
+    page.reload()
+    assert page.locator(BANNER).is_visible()
+    assert ran(page) == []
+    assert page.evaluate("ConsentSDK.get().decided") is False
+
+
+def test_rule_11_new_policy_version_asks_again(tmp_path: Path, live_server: Any, page: Any) -> None:
+    first = live_server(build_app(tmp_path, CONSENT_POLICY_VERSION="2026-11"))
+    page.goto(first.url + "/")
+    choose(page, "accept-all")
+    page.reload()
+    assert page.locator(BANNER).count() == 0
+
+    # Same SECRET_KEY and database, a new policy version: the stored consent no longer counts.
+    second = live_server(build_app(tmp_path, CONSENT_POLICY_VERSION="2026-12"))
+    page.goto(second.url + "/")
+    assert page.locator(BANNER).is_visible()
+    page.wait_for_load_state("networkidle")
+    assert ran(page) == []
+    assert not {"_sa_id", "_ga_TEST", "_sa_mkt"} & cookie_names(page)
+
+
+def test_rule_06_placeholder_button_grants_just_its_purpose(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    page.click('[data-consent-ui="placeholder"] [data-consent-action="enable"]')
+    wait_delivered(page)
+    page.wait_for_function("(window.ran || []).length == 1")
+    assert ran(page) == ["marketing"]
+    assert page.locator("iframe[data-consent]").get_attribute("src") == "/embed"
+    [record] = history(page)
+    assert sorted(record["granted"]) == ["marketing", "necessary"]
+
+
+def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    page.evaluate(
+        """() => {
+            window.seen = [];
+            document.addEventListener('consent:change', e => seen.push(['event', e.detail.purposes]));
+            ConsentSDK.on('change', s => seen.push(['on', s.purposes]));
+        }"""
+    )
+    page.evaluate("ConsentSDK.acceptAll()")
+    page.evaluate("ConsentSDK.rejectAll()")
+    wait_delivered(page)
+    seen = page.evaluate("seen")
+    assert [kind for kind, _ in seen] == ["on", "event", "on", "event"]
+    assert seen[0][1]["marketing"] is True
+    assert seen[2][1]["marketing"] is False
+    pushes = page.evaluate("dataLayer.filter(e => e.event === 'consent_update')")
+    assert [p["consent"]["analytics"] for p in pushes] == [True, False]
+    assert [r["source"] for r in history(page)] == ["api", "api"]
+
+
+def test_rule_08_settings_button_on_every_page_after_a_decision(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    assert page.locator(SETTINGS).count() == 0
+    choose(page, "reject-all")
+    page.goto(server.url + "/?next")
+    page.click(SETTINGS)
+    assert page.locator(DIALOG).is_visible()
