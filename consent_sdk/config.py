@@ -82,9 +82,11 @@ class ConsentConfig:
     max_body_bytes: int
     by_id: Mapping[str, Purpose] = field(init=False)
     required_ids: frozenset[str] = field(init=False)
+    purpose_ids: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.purposes})
+        object.__setattr__(self, "purpose_ids", frozenset(p.id for p in self.purposes))
         object.__setattr__(
             self, "required_ids", frozenset(p.id for p in self.purposes if p.required)
         )

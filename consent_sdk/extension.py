@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 
 from . import models
@@ -21,7 +21,14 @@ from .decorators import guarded_purposes
 from .exceptions import ConfigurationError, ConsentRequired
 from .privacy import browser_family, truncate_ip
 from .signals import consent_changed, consent_given, consent_withdrawn
-from .state import ConsentState, _ext, counts, decided_state, undecided_state
+from .state import (
+    ConsentState,
+    _ext,
+    answers_current_question,
+    decided_state,
+    in_lifetime,
+    undecided_state,
+)
 from .store import ConsentStore, create_own_engine
 
 STATIC = Path(__file__).parent / "static"
@@ -128,7 +135,8 @@ class AppConsent:
         self._public: dict[str, dict[str, Any]] = {}
         self._keys: tuple[Any, ...] = ()
         self._codec: CookieCodec | None = None
-        self._verified: dict[str, tuple[CookieData, ConsentState]] = {}
+        # raw Cookie header -> (cookie data, its state, whether it answers the current question)
+        self._verified: dict[str, tuple[CookieData, ConsentState, bool]] = {}
         self.openapi: dict[str, Any] | None = None
 
     # --- the per-request hot path ------------------------------------------------------
@@ -147,7 +155,7 @@ class AppConsent:
         verified = self._read_verified()
         return verified[0] if verified else None
 
-    def _read_verified(self) -> tuple[CookieData, ConsentState] | None:
+    def _read_verified(self) -> tuple[CookieData, ConsentState, bool] | None:
         """The verified cookie and its state, remembered by the raw ``Cookie`` header.
 
         A visitor sends the same header on request after request, so a hit skips both the
@@ -166,13 +174,18 @@ class AppConsent:
             return None
         if len(self._verified) >= VERIFIED_CACHE_SIZE:
             self._verified = {}
-        hit = self._verified[header] = (data, decided_state(self.config, data))
+        current = answers_current_question(self.config, data)
+        hit = self._verified[header] = (data, decided_state(self.config, data), current)
         return hit
 
     def request_state(self) -> ConsentState:
         """The visitor's state now: a valid, current, unexpired cookie, or no decision."""
         verified = self._read_verified()
-        if verified is None or not counts(self.config, verified[0], time.time()):
+        if (
+            verified is None
+            or not verified[2]
+            or not in_lifetime(self.config, verified[0], time.time())
+        ):
             return self.undecided
         return verified[1]
 
@@ -286,6 +299,7 @@ class AppConsent:
             given_at=int(record["created_at"].timestamp()),
         )
         state = decided_state(cfg, data)
+        g._consent_state = state  # later code in this request sees the new decision
         if is_new:
             self._send_signals(previous, state, record)
         return state, record, is_new

@@ -64,13 +64,18 @@ def decided_state(config: ConsentConfig, data: CookieData) -> ConsentState:
     )
 
 
-def counts(config: ConsentConfig, data: CookieData, now: float) -> bool:
-    """Whether a cookie's decision still applies: same policy, not expired, not from the future."""
-    return (
-        data.policy_version == config.policy_version
-        and data.given_at <= now + 300
-        and now < data.given_at + config.max_age
+def answers_current_question(config: ConsentConfig, data: CookieData) -> bool:
+    """Whether a cookie answers what the site asks now: same policy version, and every purpose
+    configured now was granted or refused in it (a purpose added since means asking again).
+    """
+    return data.policy_version == config.policy_version and config.purpose_ids <= (
+        data.granted | data.refused
     )
+
+
+def in_lifetime(config: ConsentConfig, data: CookieData, now: float) -> bool:
+    """Whether a decision is still within ``CONSENT_MAX_AGE`` (and not dated in the future)."""
+    return data.given_at <= now + 300 and now < data.given_at + config.max_age
 
 
 def _ext() -> AppConsent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from .exceptions import InvalidRequest
@@ -117,6 +117,7 @@ def delete_state() -> Response:
             language=body["language"],
             gpc=body["gpc"],
         )
+    g._consent_state = ext.undecided
     response = _no_store(jsonify(ext.undecided.to_dict()))
     ext.clear_cookie(response)
     return response

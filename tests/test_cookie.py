@@ -103,6 +103,19 @@ def test_rule_11_new_policy_version_asks_again_but_keeps_the_consent_id(tmp_path
     assert new_client.post("/consent/state", json=GRANT_ANALYTICS).json["consent_id"] == consent_id
 
 
+def test_rule_11_a_purpose_added_since_the_decision_asks_again(tmp_path: Path) -> None:
+    from consent_sdk.purposes import DEFAULT_PURPOSES
+
+    client = make_app(tmp_path).test_client()
+    token = _decide(client)
+    video = {**DEFAULT_PURPOSES[3], "id": "video", "cookies": ["_yt*"]}
+    more = make_app(tmp_path, CONSENT_PURPOSES=[*DEFAULT_PURPOSES, video]).test_client()
+    more.set_cookie("consent", token)
+    assert _state(more)["decided"] is False
+    state = more.post("/consent/state", json={"purposes": {"video": True}}).json
+    assert state["decided"] is True and state["purposes"]["video"] is True
+
+
 def test_key_rotation_old_cookies_stay_valid_new_ones_use_the_new_key(tmp_path: Path) -> None:
     app = make_app(tmp_path, SECRET_KEY="old-key")
     client = app.test_client()
