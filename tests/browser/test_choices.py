@@ -28,7 +28,7 @@ def test_rule_06_accept_all_runs_everything_in_document_order(site: Any, page: A
     page.goto(server.url + "/")
     choose(page, "accept-all")
 
-    page.wait_for_function("(window.ran || []).length == 3")
+    page.wait_for_function("() => (window.ran || []).length == 3")
     assert ran(page) == ["analytics", "inline", "marketing"]
     assert page.locator("iframe[data-consent]").get_attribute("src") == "/embed"
     assert page.locator('[data-consent-ui="placeholder"]').is_hidden()
@@ -66,7 +66,7 @@ def test_rule_06_saving_one_purpose_grants_only_that_one(site: Any, page: Any) -
     page.click(f'{DIALOG} [data-consent-action="save"]')
     wait_delivered(page)
 
-    page.wait_for_function("(window.ran || []).length == 2")
+    page.wait_for_function("() => (window.ran || []).length == 2")
     assert ran(page) == ["analytics", "inline"]
     assert page.locator("iframe[data-consent]").get_attribute("src") is None
     assert page.locator(DIALOG).count() == 0
@@ -93,7 +93,7 @@ def test_rule_12_reload_keeps_the_choice(site: Any, page: Any) -> None:
     page.evaluate("ConsentSDK.save({analytics: true})")
     wait_delivered(page)
     page.reload()
-    page.wait_for_function("(window.ran || []).length == 2")
+    page.wait_for_function("() => (window.ran || []).length == 2")
     assert ran(page) == ["analytics", "inline"]
     assert page.locator(BANNER).count() == 0
     assert len(history(page)) == 2
@@ -103,7 +103,7 @@ def test_rule_08_09_reopen_and_reject_deletes_declared_cookies(site: Any, page: 
     server = site()
     page.goto(server.url + "/")
     choose(page, "accept-all")
-    page.wait_for_function("(window.ran || []).length == 3")
+    page.wait_for_function("() => (window.ran || []).length == 3")
     page.evaluate("document.cookie = '_gcl_aw=x; path=/'; document.cookie = 'own=1; path=/'")
     assert {"_sa_id", "_ga_TEST", "_sa_mkt", "_gcl_aw"} <= cookie_names(page)
 
@@ -131,7 +131,7 @@ def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any
     server = site()
     page.goto(server.url + "/")
     choose(page, "accept-all")
-    page.wait_for_function("(window.ran || []).length == 3")
+    page.wait_for_function("() => (window.ran || []).length == 3")
     consent_id = history(page)[0]["consent_id"]
     page.evaluate("ConsentSDK.withdraw()")
     wait_delivered(page)
@@ -170,7 +170,7 @@ def test_rule_06_placeholder_button_grants_just_its_purpose(site: Any, page: Any
     page.goto(server.url + "/")
     page.click('[data-consent-ui="placeholder"] [data-consent-action="enable"]')
     wait_delivered(page)
-    page.wait_for_function("(window.ran || []).length == 1")
+    page.wait_for_function("() => (window.ran || []).length == 1")
     assert ran(page) == ["marketing"]
     assert page.locator("iframe[data-consent]").get_attribute("src") == "/embed"
     [record] = history(page)
@@ -183,7 +183,8 @@ def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page:
     page.evaluate(
         """() => {
             window.seen = [];
-            document.addEventListener('consent:change', e => seen.push(['event', e.detail.purposes]));
+            document.addEventListener('consent:change',
+                e => seen.push(['event', e.detail.purposes]));
             ConsentSDK.on('change', s => seen.push(['on', s.purposes]));
         }"""
     )

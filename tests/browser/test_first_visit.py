@@ -37,10 +37,13 @@ def test_rule_05_page_is_usable_while_the_banner_is_open(site: Any, page: Any) -
     assert page.is_checked("#page-box")
     assert page.get_by_role("heading", name="Consent test page").is_visible()
     # No overlay covers the page: the element at the page control's spot is the control.
-    assert page.evaluate(
-        """() => { const r = document.getElementById('page-box').getBoundingClientRect();
+    assert (
+        page.evaluate(
+            """() => { const r = document.getElementById('page-box').getBoundingClientRect();
                    return document.elementFromPoint(r.x + 2, r.y + 2).id }"""
-    ) == "page-box"
+        )
+        == "page-box"
+    )
 
 
 def test_rule_04_escape_and_closing_the_dialog_are_not_consent(site: Any, page: Any) -> None:
@@ -89,7 +92,8 @@ def test_rule_16_latvian_by_default(site: Any, browser: Any) -> None:
     page.goto(server.url + "/")
     banner = page.locator(BANNER)
     assert banner.get_by_role("heading").inner_text() == "Sīkfaili šajā vietnē"
-    assert banner.locator('[data-consent-action="reject-all"]').inner_text() == "Atteikties no visiem"
+    reject = banner.locator('[data-consent-action="reject-all"]')
+    assert reject.inner_text() == "Atteikties no visiem"
     context.close()
 
 
@@ -103,7 +107,7 @@ def test_rule_16_page_language_fetches_its_texts(site: Any, page: Any) -> None:
     assert heading.inner_text() == "Файлы cookie на этом сайте"
     assert any(u.endswith("/consent/config?lang=ru") for u in requests)
     page.click(f'{BANNER} [data-consent-action="reject-all"]')
-    page.wait_for_function("!localStorage.getItem('consent_sdk.pending')")
+    page.wait_for_function("() => !localStorage.getItem('consent_sdk.pending')")
     assert history(page)[0]["language"] == "ru"
 
 

@@ -74,9 +74,7 @@ def build_app(
 
 def history(page: Any) -> list[dict[str, Any]]:
     """The visitor's records as the server stored them (GET /consent/history, own cookie)."""
-    body: dict[str, Any] = page.evaluate(
-        "fetch('/consent/history').then(r => r.json())"
-    )
+    body: dict[str, Any] = page.evaluate("fetch('/consent/history').then(r => r.json())")
     return list(body["records"])
 
 
@@ -93,7 +91,7 @@ def cookie_names(page: Any) -> set[str]:
 
 def wait_delivered(page: Any, timeout: float = 10_000) -> None:
     """Wait until the widget's retry queue is empty (the server acknowledged everything)."""
-    page.wait_for_function(f"!localStorage.getItem('{PENDING}')", timeout=timeout)
+    page.wait_for_function(f"() => !localStorage.getItem('{PENDING}')", timeout=timeout)
 
 
 def data_layer(page: Any) -> list[Any]:

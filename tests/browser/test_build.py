@@ -1,0 +1,80 @@
+"""The committed widget is what widget/src builds to, fits its budget, and stays CSP-clean."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WIDGET = ROOT / "widget"
+STATIC = ROOT / "consent_sdk" / "static"
+BUILT = ("consent.js", "consent.css")
+BUDGET = 6 * 1024
+
+
+@pytest.fixture(scope="module")
+def npm() -> str:
+    found = shutil.which("npm")
+    assert found, "node and npm are needed to build the widget"
+    assert (WIDGET / "node_modules" / "esbuild").is_dir(), "run `npm ci` in widget/ first"
+    return found
+
+
+def test_committed_static_files_match_a_fresh_build(npm: str, tmp_path: Path) -> None:
+    subprocess.run(
+        [npm, "run", "--silent", "build", "--", "--outdir", str(tmp_path)],
+        cwd=WIDGET,
+        check=True,
+        capture_output=True,
+    )
+    for name in BUILT:
+        fresh = (tmp_path / name).read_bytes()
+        assert fresh == (STATIC / name).read_bytes(), (
+            f"consent_sdk/static/{name} is stale: run `npm run build` in widget/ and commit it"
+        )
+
+
+def test_widget_fits_the_size_budget() -> None:
+    total = sum(len(gzip.compress((STATIC / n).read_bytes(), compresslevel=9)) for n in BUILT)
+    assert total <= BUDGET, f"js + css is {total} bytes gzip -9, the budget is {BUDGET}"
+
+
+def test_size_script_reports_every_file(npm: str) -> None:
+    out = subprocess.run(
+        ["node", str(ROOT / "benchmarks" / "size.mjs"), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    report = json.loads(out)
+    assert [f["name"] for f in report["files"]] == list(BUILT)
+    assert report["total"]["gzip"] <= report["budget"]
+    assert {t["name"].rsplit(" ", 1)[1] for t in report["texts"]} == {"lv", "en", "ru"}
+
+
+FORBIDDEN = {
+    "innerHTML / outerHTML / insertAdjacentHTML / document.write": re.compile(
+        r"innerHTML|outerHTML|insertAdjacentHTML|document\.write"
+    ),
+    "inline style (CSP style-src)": re.compile(r"\.style\b|['\"]style['\"]|cssText"),
+    "eval-like code (CSP unsafe-eval)": re.compile(r"\beval\(|new Function|setTimeout\(['\"`]"),
+    "inline event handler attribute": re.compile(r"setAttribute\(\s*['\"]on"),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(FORBIDDEN))
+def test_widget_source_never_parses_html_or_needs_unsafe_csp(rule: str) -> None:
+    pattern = FORBIDDEN[rule]
+    hits = [
+        f"{path.name}:{n}: {line.strip()}"
+        for path in sorted((WIDGET / "src").glob("*.js"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line) and not line.lstrip().startswith("//")
+    ]
+    assert hits == []

@@ -1,0 +1,103 @@
+"""Strict CSP without a single violation; translations are shown as text, never run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.browser.widget import AXE, BANNER, DIALOG, history, ran, wait_delivered
+
+COLLECT_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', e =>
+    window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+def test_strict_csp_page_works_with_zero_violations(site: Any, page: Any) -> None:
+    server = site("csp.html", csp=True, CONSENT_GOOGLE_CONSENT_MODE=True)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.add_init_script(COLLECT_VIOLATIONS)
+    response = page.goto(server.url + "/")
+    assert response.headers["content-security-policy"] == "default-src 'self'"
+
+    banner = page.locator(BANNER)
+    banner.wait_for()
+    # The stylesheet applied (no inline style was needed for it).
+    assert banner.evaluate("el => getComputedStyle(el).position") == "fixed"
+    page.click(f'{BANNER} [data-consent-action="customize"]')
+    page.check(f"{DIALOG} #csdk-p-analytics")
+    page.click(f'{DIALOG} [data-consent-action="save"]')
+    wait_delivered(page)
+    page.wait_for_function("() => (window.ran || []).length == 1")
+    page.click('[data-consent-ui="placeholder"] [data-consent-action="enable"]')
+    wait_delivered(page)
+    page.wait_for_function("() => (window.ran || []).length == 2")
+    assert ran(page) == ["analytics", "marketing"]
+    page.click('.csdk-fab [data-consent-action="settings"]')
+    page.keyboard.press("Escape")
+    page.reload()
+    page.wait_for_function("() => (window.ran || []).length == 2")
+
+    assert page.evaluate("window.cspViolations") == []
+    assert not [m for m in console if "Content Security Policy" in m], console
+    assert len(history(page)) == 2
+
+
+def test_axe_core_on_the_strict_csp_page(site: Any, browser: Any) -> None:
+    # axe itself is an injected script: only this context bypasses the CSP, to run it.
+    server = site("csp.html", csp=True)
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.locator(BANNER).wait_for()
+    page.wait_for_timeout(300)
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate("async () => (await axe.run()).violations.map(v => v.id)") == []
+    context.close()
+
+
+XSS = '<img src=x onerror="window.pwned = 1">'
+
+
+def test_translations_are_shown_as_text_not_html(site: Any, page: Any) -> None:
+    texts = {
+        "banner_title": XSS,
+        "banner_text": "<b>bold?</b> <script>window.pwned = 2</script>",
+        "customize": '<a href="javascript:window.pwned=3">Choose</a>',
+        "placeholder_text": XSS + " {purpose}",
+    }
+    purposes = [
+        {
+            "id": "necessary",
+            "basis": "exempt",
+            "labels": {"lv": "Nepieciešamās", "en": "Necessary"},
+            "descriptions": {"lv": "x", "en": "x"},
+            "cookies": ["session"],
+        },
+        {
+            "id": "marketing",
+            "basis": "consent",
+            "labels": {"lv": "M", "en": '<svg onload="window.pwned=4">'},
+            "descriptions": {"lv": "x", "en": "<iframe src=/embed></iframe>"},
+            "cookies": ["_fbp"],
+        },
+    ]
+    server = site("csp.html", CONSENT_TEXTS={"en": texts}, CONSENT_PURPOSES=purposes)
+    page.on("dialog", lambda d: d.dismiss())
+    page.goto(server.url + "/")
+    banner = page.locator(BANNER)
+    assert banner.locator("h2").inner_text() == XSS
+    assert texts["banner_text"] in banner.inner_text()
+    page.click(f'{BANNER} [data-consent-action="customize"]')
+    dialog = page.locator(DIALOG)
+    assert '<svg onload="window.pwned=4">' in dialog.inner_text()
+    assert "<iframe src=/embed></iframe>" in dialog.inner_text()
+    page.keyboard.press("Escape")
+    placeholder = page.locator('[data-consent-ui="placeholder"]')
+    assert XSS + ' <svg onload="window.pwned=4">' in placeholder.inner_text()
+
+    # Nothing was parsed as markup, nothing ran.
+    markup = ":is([data-consent-ui], .csdk) :is(img, b, script, a[href^=javascript], svg, iframe)"
+    assert page.locator(markup).count() == 0
+    assert page.evaluate("window.pwned") is None
