@@ -11,8 +11,9 @@
     var nodes = document.querySelectorAll('[data-consent-ui="banner"], .csdk-fab');
     Array.prototype.forEach.call(nodes, function (node) {
       if (window.getComputedStyle(node).position !== 'fixed') return;
-      var top = node.getBoundingClientRect().top;
-      if (top > window.innerHeight / 3) cover = Math.max(cover, window.innerHeight - top);
+      var box = node.getBoundingClientRect();
+      // Only what is pinned to the bottom edge hides the end of the page.
+      if (box.bottom >= window.innerHeight - 48) cover = Math.max(cover, window.innerHeight - box.top);
     });
     document.body.style.paddingBottom = cover ? Math.ceil(cover + 8) + 'px' : '';
   }
