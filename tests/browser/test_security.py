@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.widget import AXE, BANNER, DIALOG, history, ran, wait_delivered
+from tests.browser.widget import (
+    AXE,
+    BANNER,
+    DIALOG,
+    NONCE,
+    STRICT_CSP,
+    history,
+    ran,
+    wait_delivered,
+)
 
 COLLECT_VIOLATIONS = """
 window.cspViolations = [];
@@ -14,7 +23,7 @@ document.addEventListener('securitypolicyviolation', e =>
 
 
 def test_strict_csp_page_works_with_zero_violations(site: Any, page: Any) -> None:
-    server = site("csp.html", csp=True, CONSENT_GOOGLE_CONSENT_MODE=True)
+    server = site("csp.html", csp=STRICT_CSP, CONSENT_GOOGLE_CONSENT_MODE=True)
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.add_init_script(COLLECT_VIOLATIONS)
@@ -46,7 +55,7 @@ def test_strict_csp_page_works_with_zero_violations(site: Any, page: Any) -> Non
 
 def test_axe_core_on_the_strict_csp_page(site: Any, browser: Any) -> None:
     # axe itself is an injected script: only this context bypasses the CSP, to run it.
-    server = site("csp.html", csp=True)
+    server = site("csp.html", csp=STRICT_CSP)
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     page.goto(server.url + "/")
@@ -55,6 +64,22 @@ def test_axe_core_on_the_strict_csp_page(site: Any, browser: Any) -> None:
     page.add_script_tag(path=str(AXE))
     assert page.evaluate("async () => (await axe.run()).violations.map(v => v.id)") == []
     context.close()
+
+
+def test_nonce_csp_runs_gated_inline_scripts_with_their_nonce(site: Any, page: Any) -> None:
+    csp = f"default-src 'self'; script-src 'self' 'nonce-{NONCE}'"
+    server = site("nonce.html", csp=csp)
+    page.add_init_script(COLLECT_VIOLATIONS)
+    page.goto(server.url + "/")
+    # The widget's own tags carry the nonce.
+    assert page.locator('script[src*="consent.js"]').evaluate("s => s.nonce") == NONCE
+    page.click(f'{BANNER} [data-consent-action="accept-all"]')
+    wait_delivered(page)
+    page.wait_for_function("() => (window.ran || []).length == 3")
+    # Document order across external and inline; the script without a nonce stays blocked.
+    assert ran(page) == ["analytics", "inline", "marketing"]
+    violations = page.evaluate("window.cspViolations")
+    assert violations == ["script-src-elem inline"]
 
 
 XSS = '<img src=x onerror="window.pwned = 1">'

@@ -38,17 +38,31 @@ DIALOG = '[data-consent-ui="dialog"]'
 PENDING = "consent_sdk.pending"
 
 
+STRICT_CSP = "default-src 'self'"
+NONCE = "dGVzdC1ub25jZQ"
+
+
 def build_app(
-    tmp_path: Path, page: str = "gated.html", *, csp: bool = False, lang: str = "en", **config: Any
+    tmp_path: Path,
+    page: str = "gated.html",
+    *,
+    csp: str | None = None,
+    lang: str = "en",
+    **config: Any,
 ) -> Flask:
-    """A host app with one test page at ``/``, gated assets, an embed and a privacy page."""
+    """A host app with one test page at ``/``, gated assets, an embed and a privacy page.
+
+    ``csp`` is sent as the Content-Security-Policy header of every response; a page whose CSP
+    names ``NONCE`` gets it in ``consent_banner(nonce=...)`` and its inline scripts.
+    """
     config.setdefault("CONSENT_POLICY_URL", "/privacy")
     app = make_app(tmp_path, **config)
     app.jinja_loader = FileSystemLoader(PAGES)
 
     @app.get("/")
     def index() -> str:
-        return render_template(page, lang=lang)
+        nonce = NONCE if csp and NONCE in csp else None
+        return render_template(page, lang=lang, nonce=nonce)
 
     @app.get("/assets/<name>")
     def asset(name: str) -> Response:
@@ -65,8 +79,8 @@ def build_app(
     if csp:
 
         @app.after_request
-        def strict_csp(response: Response) -> Response:
-            response.headers["Content-Security-Policy"] = "default-src 'self'"
+        def content_security_policy(response: Response) -> Response:
+            response.headers["Content-Security-Policy"] = csp
             return response
 
     return app

@@ -31,7 +31,7 @@ export function showBanner() {
     gpc() && h('p', { class: `${CLS}-note` }, t('gpc_notice')),
     h('p', { class: `${CLS}-small` }, t('controller')),
     h('p', { class: `${CLS}-small` }, [
-      doc.createTextNode(t('withdraw_hint') + ' '),
+      h('span', {}, t('withdraw_hint') + ' '),
       h('a', { href: cfg.policy_url }, t('policy_link')),
     ]),
     h('div', { class: `${CLS}-btns` }, [

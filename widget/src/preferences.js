@@ -30,11 +30,9 @@ export function openDialog(state) {
     ]),
   ])
   dialog.addEventListener('keydown', trapTab)
-  // Escape: close without deciding anything (rule 4); the banner is still there if undecided.
-  dialog.addEventListener('cancel', e => {
-    e.preventDefault()
-    closeDialog()
-  })
+  // However it closes (a button, or Escape natively), nothing is decided by closing (rule 4);
+  // the banner is still there if the visitor has not chosen.
+  dialog.addEventListener('close', cleanup)
   doc.body.append(dialog)
   dialog.showModal()
   $$(FOCUSABLE, dialog)[0].focus()
@@ -63,10 +61,10 @@ function purpose(p, state) {
 export const toggles = () =>
   Object.fromEntries($$(`input[${PURPOSE}]`, dialog).map(i => [i.getAttribute(PURPOSE), i.checked]))
 
-/** Close and give the focus back to whatever opened the dialog (or the settings button). */
-export function closeDialog() {
-  if (!dialog) return
-  dialog.close()
+export const closeDialog = () => dialog?.close()
+
+/** Once closed: remove it, give the focus back to whatever opened it (or the settings button). */
+function cleanup() {
   dialog.remove()
   dialog = null
   ;(opener?.isConnected && opener != doc.body ? opener : fabButton())?.focus()
