@@ -2,7 +2,7 @@
 # Start the StepAhead example site on http://127.0.0.1:5000 (run from the repository root).
 # On a fresh machine it creates .venv, installs consent_sdk into it, and keeps its data
 # (SQLite file with the site's tables and the consent records, and a generated secret key)
-# in examples/stepahead/instance/.
+# in instance/ at the repository root (gitignored).
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
