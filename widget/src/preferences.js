@@ -29,10 +29,10 @@ export function openDialog(state) {
       button('save', 'save'),
     ]),
   ])
-  dialog.addEventListener('keydown', trapTab)
-  // However it closes (a button, or Escape natively), nothing is decided by closing (rule 4);
-  // the banner is still there if the visitor has not chosen.
-  dialog.addEventListener('close', cleanup)
+  dialog.addEventListener('keydown', onKey)
+  // However it closes, nothing is decided by closing (rule 4); the banner is still there if the
+  // visitor has not chosen. (Fallback for a close the browser does on its own.)
+  dialog.addEventListener('close', e => e.target == dialog && cleanup())
   doc.body.append(dialog)
   dialog.showModal()
   $$(FOCUSABLE, dialog)[0].focus()
@@ -61,17 +61,24 @@ function purpose(p, state) {
 export const toggles = () =>
   Object.fromEntries($$(`input[${PURPOSE}]`, dialog).map(i => [i.getAttribute(PURPOSE), i.checked]))
 
-export const closeDialog = () => dialog?.close()
+/** Close, remove, and give the focus back to whatever opened it (or the settings button). */
+export function closeDialog() {
+  if (dialog) cleanup()
+}
 
-/** Once closed: remove it, give the focus back to whatever opened it (or the settings button). */
 function cleanup() {
+  dialog.close()
   dialog.remove()
   dialog = null
   ;(opener?.isConnected && opener != doc.body ? opener : fabButton())?.focus()
 }
 
-/** Keep Tab and Shift+Tab inside the dialog. */
-function trapTab(e) {
+/** Escape closes at once; Tab and Shift+Tab stay inside the dialog. */
+function onKey(e) {
+  if (e.key == 'Escape') {
+    e.preventDefault()
+    closeDialog()
+  }
   if (e.key != 'Tab') return
   const all = $$(FOCUSABLE, dialog)
   const edge = e.shiftKey ? all[0] : all[all.length - 1]
