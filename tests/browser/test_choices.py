@@ -208,3 +208,19 @@ def test_rule_08_settings_button_on_every_page_after_a_decision(site: Any, page:
     page.goto(server.url + "/?next")
     page.click(SETTINGS)
     assert page.locator(DIALOG).is_visible()
+
+
+def test_page_without_the_config_block_asks_the_api(site: Any, page: Any) -> None:
+    server = site("noblock.html")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url.removeprefix(server.url)))
+    page.goto(server.url + "/")
+    page.locator(BANNER).wait_for()
+    assert {"/consent/config", "/consent/state"} <= set(requests)
+    assert ran(page) == []
+    choose(page, "accept-all")
+    page.wait_for_function("() => (window.ran || []).length == 1")
+    page.reload()
+    page.locator(SETTINGS).wait_for()
+    assert page.locator(BANNER).count() == 0
+    assert len(history(page)) == 1
