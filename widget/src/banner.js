@@ -25,21 +25,24 @@ export function showBanner() {
   })
   // First in the tab order; filled after insertion so the live region announces it.
   doc.body.prepend(banner)
-  banner.append(...[
-    h('h2', { id: `${CLS}-bt` }, t('banner_title')),
-    h('p', {}, t('banner_text')),
-    gpc() && h('p', { class: `${CLS}-note` }, t('gpc_notice')),
-    h('p', { class: `${CLS}-small` }, t('controller')),
-    h('p', { class: `${CLS}-small` }, [
-      h('span', {}, t('withdraw_hint') + ' '),
-      h('a', { href: cfg.policy_url }, t('policy_link')),
+  // The texts scroll on a small screen; the buttons stay in view (styles/consent.css).
+  banner.append(
+    h('div', { class: `${CLS}-body` }, [
+      h('h2', { id: `${CLS}-bt` }, t('banner_title')),
+      h('p', {}, t('banner_text')),
+      gpc() && h('p', { class: `${CLS}-note` }, t('gpc_notice')),
+      h('p', { class: `${CLS}-small` }, t('controller')),
+      h('p', { class: `${CLS}-small` }, [
+        h('span', {}, t('withdraw_hint') + ' '),
+        h('a', { href: cfg.policy_url }, t('policy_link')),
+      ]),
     ]),
     h('div', { class: `${CLS}-btns` }, [
       button('accept-all', 'accept_all'),
       button('reject-all', 'reject_all'),
       button('customize', 'customize'),
-    ]),
-  ].filter(Boolean))
+    ])
+  )
 }
 
 /** Remove the banner and show the settings button; keyboard focus moves to it. */
