@@ -164,6 +164,16 @@ def test_rule_06_10_20_accept_all_runs_tracker_pixel_and_video(
             assert choice.get_attribute("data-granted") == "true"
         assert page.locator("#consent-history tbody tr").count() == 1
 
+        # Changing the choice right there updates the page once it is recorded.
+        page.click("#change-settings")
+        page.locator(DIALOG).locator('input[data-consent-purpose="marketing"]').uncheck()
+        visitor.decide("save", within=DIALOG)
+        page.locator("#consent-history tbody tr").nth(1).wait_for()
+        assert "marketing" in page.locator("#consent-history tbody tr").nth(1).inner_text()
+        marketing = page.locator('#your-consent li[data-purpose="marketing"]')
+        assert marketing.get_attribute("data-granted") == "false"
+        assert page.locator("#consent-id").inner_text() == record["consent_id"]
+
         # A returning visitor: the stored choice reaches Consent Mode before the tag's config.
         commands = [(c["command"], (c["args"] or [None])[0]) for c in visitor.gtag_calls()]
         assert commands[:2] == [("consent", "default"), ("consent", "update")]

@@ -17,12 +17,14 @@
   }
 
   /* Call fn once nothing is pending (checked every 100 ms; after 10 s it calls fn anyway and
-   * lets the server decide). */
+   * lets the server decide). The first check waits a tick: the widget announces a change
+   * (consent:change) just before it queues the decision for delivery. */
   sa.whenRecorded = function (fn) {
     var tries = 0;
-    (function check() {
+    function check() {
       if (!pending() || tries++ >= 100) fn();
       else window.setTimeout(check, 100);
-    })();
+    }
+    window.setTimeout(check, 0);
   };
 })();
