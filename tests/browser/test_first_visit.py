@@ -123,3 +123,19 @@ def test_rule_01_gated_cookies_left_from_before_are_deleted(site: Any, page: Any
     page.goto(server.url + "/")
     page.locator(BANNER).wait_for()
     assert cookie_names(page) == {"own_cookie"}
+
+
+LAYOUT_SHIFTS = """() => new Promise(done => {
+    setTimeout(() => done([]), 300);
+    new PerformanceObserver(list => done(list.getEntries().map(e => e.value)))
+        .observe({type: 'layout-shift', buffered: true});
+})"""
+
+
+def test_banner_and_settings_button_shift_no_page_content(site: Any, page: Any) -> None:
+    server = site("plain.html")
+    page.goto(server.url + "/")
+    page.locator(BANNER).wait_for()
+    page.click(f'{BANNER} [data-consent-action="reject-all"]')
+    page.locator('.csdk-fab [data-consent-action="settings"]').wait_for()
+    assert page.evaluate(LAYOUT_SHIFTS) == []
