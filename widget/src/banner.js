@@ -34,7 +34,7 @@ export function showBanner() {
       h('p', { class: `${CLS}-small` }, t('controller')),
       h('p', { class: `${CLS}-small` }, [
         h('span', {}, t('withdraw_hint') + ' '),
-        h('a', { href: cfg.policy_url }, t('policy_link')),
+        cfg.policy_url && h('a', { href: cfg.policy_url }, t('policy_link')),
       ]),
     ]),
     h('div', { class: `${CLS}-btns` }, [
