@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from examples.stepahead.models import ContactMessage, db
@@ -109,3 +112,46 @@ def test_rule_20_debug_panel_shows_consent_gtag_ran_and_blocked(
         assert "granted" in page.locator("#debug-gcm").inner_text()
         assert "consent_update" in page.locator("#debug-gtag").inner_text()
         assert visitor.state()["consent_id"] in panel.inner_text()
+
+
+AXE = Path(__file__).resolve().parents[2] / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page as it is now (run through the DevTools protocol, so
+    the site's CSP stays on)."""
+    if not page.evaluate("!!window.axe"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result: dict[str, Any] = page.evaluate(
+        """async () => { const r = await axe.run();
+            return {passes: r.passes.length, violations: r.violations.map(
+                v => ({id: v.id, nodes: v.nodes.map(n => n.target)}))} }"""
+    )
+    assert result["passes"] > 10  # axe really looked at the page
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_rule_17_axe_core_finds_no_violation_on_the_site(
+    width: int, site: Site, visitors: Visitors
+) -> None:
+    if not AXE.exists():
+        pytest.skip("axe-core missing: run `npm ci` in widget/")
+    visitor = visitors(viewport={"width": width, "height": 740})
+    page = visitor.page
+    for path in ("/", "/services", "/contact", "/privacy?lang=ru", "/?debug=1&lang=en"):
+        visitor.open(path)
+        page.locator(BANNER).wait_for()
+        page.wait_for_timeout(300)  # the banner's entry animation
+        assert axe_violations(page) == [], path
+    visitor.open("/contact")
+    page.click("form.contact-form button[type=submit]")
+    page.wait_for_load_state("load")
+    page.locator(BANNER).wait_for()
+    page.wait_for_timeout(300)
+    assert axe_violations(page) == [], "contact form with errors"
+    visitor.decide("accept-all")
+    visitor.open("/privacy")
+    visitor.wait_tags("tracker", "pixel")
+    assert axe_violations(page) == [], "privacy page after a decision"
