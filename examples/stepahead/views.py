@@ -107,9 +107,8 @@ def init_language(app: Flask, consent: ConsentManager) -> None:
             return url_for(endpoint, lang=lang, **values)
 
         def lang_url(code: str) -> str:
-            args = {k: v for k, v in request.args.items() if k != "lang"}
-            endpoint = request.endpoint or "site.home"
-            return url_for(endpoint, **(request.view_args or {}), **args, lang=code)
+            values: dict[str, Any] = {**(request.view_args or {}), **request.args, "lang": code}
+            return url_for(request.endpoint or "site.home", **values)
 
         return {
             "lang": lang,
