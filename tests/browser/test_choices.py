@@ -186,6 +186,8 @@ def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page:
             document.addEventListener('consent:change',
                 e => seen.push(['event', e.detail.purposes]));
             ConsentSDK.on('change', s => seen.push(['on', s.purposes]));
+            window.recorded = [];
+            document.addEventListener('consent:recorded', e => recorded.push(e.detail));
         }"""
     )
     page.evaluate("ConsentSDK.acceptAll()")
@@ -197,7 +199,14 @@ def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page:
     assert seen[2][1]["marketing"] is False
     pushes = page.evaluate("dataLayer.filter(e => e.event === 'consent_update')")
     assert [p["consent"]["analytics"] for p in pushes] == [True, False]
-    assert [r["source"] for r in history(page)] == ["api", "api"]
+    records = history(page)
+    assert [r["source"] for r in records] == ["api", "api"]
+    # consent:recorded tells the page once the server holds the decision (with its id).
+    page.wait_for_function("() => window.recorded.length > 0")
+    last = page.evaluate("recorded[recorded.length - 1]")
+    assert last["consent_id"] == records[-1]["consent_id"]
+    assert last["purposes"]["marketing"] is False
+    assert page.evaluate("ConsentSDK.get().consent_id") == last["consent_id"]
 
 
 def test_rule_08_settings_button_on_every_page_after_a_decision(site: Any, page: Any) -> None:

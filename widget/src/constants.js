@@ -6,6 +6,8 @@ export const CONFIG_ID = 'consent-sdk-config'
 export const PENDING_KEY = 'consent_sdk.pending'
 /** CustomEvent fired on document after every change; detail = State. */
 export const CHANGE_EVENT = 'consent:change'
+/** CustomEvent fired on document when the server has recorded every queued decision. */
+export const RECORDED_EVENT = 'consent:recorded'
 /** dataLayer event pushed with {purpose: bool} on every change. */
 export const DL_EVENT = 'consent_update'
 

@@ -1,5 +1,5 @@
 // How the page learns about changes: on('change') listeners, a DOM event, a dataLayer event.
-import { CHANGE_EVENT, DL_EVENT } from './constants.js'
+import { CHANGE_EVENT, DL_EVENT, RECORDED_EVENT } from './constants.js'
 import { doc } from './dom.js'
 
 const listeners = new Set()
@@ -15,6 +15,10 @@ export function on(fn) {
 
 /** Push {event: "consent_update", consent: {purpose: bool}} for tag managers. */
 export const pushDataLayer = purposes => dataLayer().push({ event: DL_EVENT, consent: { ...purposes } })
+
+/** The server has the decision: detail = its State, with consent_id, given_at and expires_at. */
+export const recorded = state =>
+  doc.dispatchEvent(new CustomEvent(RECORDED_EVENT, { detail: structuredClone(state) }))
 
 /** Tell everyone: listeners (one failing does not stop the others), the DOM, the dataLayer. */
 export function emit(state) {

@@ -5,7 +5,7 @@ import { doc, domReady } from './dom.js'
 import { cfg, gpc, readBlock, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune } from './store.js'
-import { emit, on, pushDataLayer } from './events.js'
+import { emit, on, pushDataLayer, recorded } from './events.js'
 import { cmDefault, cmUpdate } from './consentmode.js'
 import { clearCookies, gate } from './gate.js'
 import { hideBanner, hideFab, setOffline, showBanner } from './banner.js'
@@ -139,7 +139,10 @@ function start(block) {
   listen((answer, done) => {
     setOffline(!answer)
     // The server's record (consent id, dates) once everything queued is delivered.
-    if (answer && done) apply({ ...answer, purposes: state.purposes, decided: state.decided })
+    if (answer && done) {
+      apply({ ...answer, purposes: state.purposes, decided: state.decided })
+      recorded(state)
+    }
   })
   flush()
 
