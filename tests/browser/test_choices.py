@@ -40,6 +40,11 @@ def test_rule_06_accept_all_runs_everything_in_document_order(site: Any, page: A
     assert sorted(record["granted"]) == ["analytics", "marketing", "necessary", "preferences"]
     assert record["refused"] == []
     assert page.evaluate("ConsentSDK.has('marketing')") is True
+    # Once: granting again does not run anything a second time.
+    page.evaluate("ConsentSDK.save({analytics: true, marketing: true})")
+    page.evaluate("ConsentSDK.acceptAll()")
+    wait_delivered(page)
+    assert ran(page) == ["analytics", "inline", "marketing"]
 
 
 def test_rule_06_reject_all_runs_nothing_and_is_recorded(site: Any, page: Any) -> None:
@@ -233,3 +238,26 @@ def test_page_without_the_config_block_asks_the_api(site: Any, page: Any) -> Non
     page.locator(SETTINGS).wait_for()
     assert page.locator(BANNER).count() == 0
     assert len(history(page)) == 1
+
+
+def test_rule_06_a_script_needing_two_purposes_waits_for_both(site: Any, page: Any) -> None:
+    server = site("multi.html")
+    page.goto(server.url + "/")
+    page.evaluate("ConsentSDK.save({analytics: true})")
+    wait_delivered(page)
+    assert ran(page) == []
+    page.evaluate("ConsentSDK.save({analytics: true, marketing: true})")
+    page.wait_for_function("() => (window.ran || []).length == 1")
+
+
+def test_rule_11_expired_consent_asks_again(site: Any, page: Any) -> None:
+    server = site(CONSENT_MAX_AGE=2)
+    page.goto(server.url + "/")
+    choose(page, "accept-all")
+    page.reload()
+    assert page.locator(BANNER).count() == 0
+    page.wait_for_timeout(2500)
+    page.reload()
+    assert page.locator(BANNER).is_visible()
+    page.wait_for_load_state("networkidle")
+    assert ran(page) == []
