@@ -321,8 +321,11 @@ def test_rule_07_16_banner_and_policy_in_english_and_russian(
             == (texts["accept_all"])
         )
 
-        # Informed before choosing: the banner links the policy (rule 7).
-        banner.get_by_role("link", name=texts["policy_link"]).wait_for()
+        # Informed before choosing: the banner links the policy, in the same language (rule 7).
+        banner.get_by_role("link", name=texts["policy_link"]).click()
+        page.wait_for_url("**/privacy")
+        assert page.locator("html").get_attribute("lang") == lang
+        assert page.locator(BANNER).is_visible()  # still no decision
 
         visitor.open(f"/privacy?lang={lang}")
         assert page.locator("html").get_attribute("lang") == lang
