@@ -189,12 +189,11 @@ def test_rule_17_axe_core_finds_no_violation(site: Any, page: Any, width: int) -
     assert axe(page) == []  # settings button, loaded iframe
 
 
-def test_rule_05_17_usable_at_320_px_and_200_percent_zoom(site: Any, browser: Any) -> None:
+def test_rule_05_17_usable_at_320_px_and_200_percent_zoom(site: Any, new_page: Any) -> None:
     server = site()
     # 200 % zoom of a 1280x720 window is a 640x360 CSS-pixel viewport; 320 px is the reflow width.
     for width, height in ((320, 568), (640, 360)):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
+        page = new_page(viewport={"width": width, "height": height})
         page.goto(server.url + "/")
         banner = page.locator(BANNER)
         box = banner.bounding_box()
@@ -209,18 +208,15 @@ def test_rule_05_17_usable_at_320_px_and_200_percent_zoom(site: Any, browser: An
         assert dbox["width"] <= width and dbox["height"] <= height
         page.click(f'{DIALOG} [data-consent-action="reject-all"]')
         wait_delivered(page)
-        context.close()
 
 
-def test_rule_17_reduced_motion_turns_the_animation_off(site: Any, browser: Any) -> None:
+def test_rule_17_reduced_motion_turns_the_animation_off(site: Any, new_page: Any) -> None:
     server = site()
     for motion, expected in (("reduce", "none"), ("no-preference", "csdk-in")):
-        context = browser.new_context(reduced_motion=motion)
-        page = context.new_page()
+        page = new_page(reduced_motion=motion)
         page.goto(server.url + "/")
         name = page.eval_on_selector(BANNER, "el => getComputedStyle(el).animationName")
         assert name == expected
-        context.close()
 
 
 def test_rule_17_banner_is_a_labelled_live_region(site: Any, page: Any) -> None:

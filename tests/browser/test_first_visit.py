@@ -85,16 +85,14 @@ def test_rule_07_first_layer_names_controller_withdrawal_and_policy(site: Any, p
         assert words in dialog
 
 
-def test_rule_16_latvian_by_default(site: Any, browser: Any) -> None:
+def test_rule_16_latvian_by_default(site: Any, new_page: Any) -> None:
     server = site(lang="lv")
-    context = browser.new_context(locale="de-DE")  # no offered language: the default, lv
-    page = context.new_page()
+    page = new_page(locale="de-DE")  # no offered language: the default, lv
     page.goto(server.url + "/")
     banner = page.locator(BANNER)
     assert banner.get_by_role("heading").inner_text() == "Sīkfaili šajā vietnē"
     reject = banner.locator('[data-consent-action="reject-all"]')
     assert reject.inner_text() == "Atteikties no visiem"
-    context.close()
 
 
 def test_rule_16_page_language_fetches_its_texts(site: Any, page: Any) -> None:

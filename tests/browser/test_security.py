@@ -53,17 +53,15 @@ def test_strict_csp_page_works_with_zero_violations(site: Any, page: Any) -> Non
     assert len(history(page)) == 2
 
 
-def test_axe_core_on_the_strict_csp_page(site: Any, browser: Any) -> None:
+def test_axe_core_on_the_strict_csp_page(site: Any, new_page: Any) -> None:
     # axe itself is an injected script: only this context bypasses the CSP, to run it.
     server = site("csp.html", csp=STRICT_CSP)
-    context = browser.new_context(bypass_csp=True)
-    page = context.new_page()
+    page = new_page(bypass_csp=True)
     page.goto(server.url + "/")
     page.locator(BANNER).wait_for()
     page.wait_for_timeout(300)
     page.add_script_tag(path=str(AXE))
     assert page.evaluate("async () => (await axe.run()).violations.map(v => v.id)") == []
-    context.close()
 
 
 def test_nonce_csp_runs_gated_inline_scripts_with_their_nonce(site: Any, page: Any) -> None:

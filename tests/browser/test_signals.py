@@ -83,19 +83,22 @@ def test_rule_20_no_consent_mode_pushes_when_it_is_off(site: Any, page: Any) -> 
 GPC_SCRIPT = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
 
 
-def gpc_page(browser: Any, header: bool = True, script: bool = True) -> Any:
-    context = browser.new_context(extra_http_headers={"Sec-GPC": "1"} if header else {})
+def gpc_page(new_page: Any, header: bool = True, script: bool = True) -> Any:
+    page = new_page(extra_http_headers={"Sec-GPC": "1"} if header else {})
     if script:
-        context.add_init_script(GPC_SCRIPT)
-    return context.new_page()
+        page.context.add_init_script(GPC_SCRIPT)
+    return page
 
 
 def test_rule_19_gpc_starts_marketing_refused_and_the_banner_says_so(
-    site: Any, browser: Any
+    site: Any, new_page: Any
 ) -> None:
     server = site()
-    page = gpc_page(browser)
+    # The signal seen only by the page (navigator.globalPrivacyControl).
+    page = gpc_page(new_page, header=False)
     page.goto(server.url + "/")
+    block = "JSON.parse(document.getElementById('consent-sdk-config').textContent).gpc"
+    assert page.evaluate(block) is False  # the server saw no Sec-GPC header
     banner = page.locator(BANNER)
     assert "Global Privacy Control" in banner.inner_text()
     assert page.evaluate("ConsentSDK.has('marketing')") is False
@@ -105,13 +108,12 @@ def test_rule_19_gpc_starts_marketing_refused_and_the_banner_says_so(
     [record] = history(page)
     assert record["gpc"] is True
     assert "marketing" in record["refused"]
-    page.context.close()
 
 
-def test_rule_19_an_explicit_choice_wins_over_gpc(site: Any, browser: Any) -> None:
+def test_rule_19_an_explicit_choice_wins_over_gpc(site: Any, new_page: Any) -> None:
     server = site()
     # The signal seen only by the server (Sec-GPC header) is honoured as well.
-    page = gpc_page(browser, script=False)
+    page = gpc_page(new_page, script=False)
     page.goto(server.url + "/")
     assert "Global Privacy Control" in page.locator(BANNER).inner_text()
     page.click(f'{BANNER} [data-consent-action="accept-all"]')
@@ -122,7 +124,6 @@ def test_rule_19_an_explicit_choice_wins_over_gpc(site: Any, browser: Any) -> No
     assert "marketing" in record["granted"]
     page.reload()
     assert page.evaluate("ConsentSDK.has('marketing')") is True
-    page.context.close()
 
 
 def test_rule_19_no_gpc_notice_without_the_signal(site: Any, page: Any) -> None:
