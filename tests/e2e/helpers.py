@@ -9,9 +9,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy import inspect
 
 from examples.stepahead import create_app
-from examples.stepahead.models import counts
+from examples.stepahead.models import counts, db
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECRET = "e2e-secret-key-for-the-stepahead-journeys"
@@ -53,6 +54,11 @@ class Site:
     def counts(self, kind: str) -> dict[str, int]:
         with self.app.app_context():
             return counts(kind)
+
+    def tables(self) -> set[str]:
+        """The tables in the site's one SQLite file (its own and consent_sdk's)."""
+        with self.app.app_context():
+            return set(inspect(db.engine).get_table_names())
 
     def texts(self, lang: str) -> dict[str, Any]:
         with self.app.test_request_context(f"/?lang={lang}"):

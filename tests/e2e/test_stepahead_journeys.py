@@ -118,6 +118,8 @@ def test_rule_01_10_12_reject_all_is_recorded_and_remembered(
         assert visitor.cookie_names() == {"consent"}
         assert visitor.state()["decided"] is True
     assert len(ids) == 2  # each visitor has a consent id of their own
+    # The records live next to the site's own tables, in the host's database (db=db).
+    assert {"consent_records", "stepahead_counter", "stepahead_contact_message"} <= site.tables()
     assert site.counts("pageview") == {}
 
 
