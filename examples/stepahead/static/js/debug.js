@@ -52,9 +52,11 @@
     var gtm = window.gtagStandIn;
     pairs($('debug-gcm'), gtm ? gtm.consent : { status: 'gtag.js stand-in not loaded' });
 
-    var ran = ((window.stepahead && window.stepahead.ran) || []).map(function (r) {
+    var log = (window.stepahead && window.stepahead.ran) || [];
+    var ran = log.map(function (r) {
       return el('li', r.tag + ' [' + r.purpose + '] ' + r.status);
     });
+    var started = log.map(function (r) { return r.tag; });
     var blocked = [];
     Array.prototype.forEach.call(document.querySelectorAll('[data-consent]'), function (node) {
       if (node.closest('#debug-panel')) return;
@@ -63,6 +65,9 @@
         : false;
       if (inert) blocked.push(el('li', describe(node)));
       else if (node.tagName === 'IFRAME') ran.push(el('li', describe(node) + ' loaded'));
+      else if (started.indexOf(node.getAttribute('data-tag')) < 0) {
+        ran.push(el('li', describe(node) + ' activated, loading'));
+      }
     });
     fill($('debug-ran'), ran);
     fill($('debug-blocked'), blocked);
