@@ -155,3 +155,22 @@ def test_rule_17_axe_core_finds_no_violation_on_the_site(
     visitor.open("/privacy")
     visitor.wait_tags("tracker", "pixel")
     assert axe_violations(page) == [], "privacy page after a decision"
+
+
+def test_rule_06_video_placeholder_button_grants_marketing_only(
+    site: Site, visitors: Visitors
+) -> None:
+    for _ in range(2):
+        visitor = visitors()
+        page = visitor.page
+        visitor.open("/")
+        placeholder = page.locator('[data-consent-ui="placeholder"]')
+        placeholder.wait_for()
+        placeholder.locator('[data-consent-action="enable"]').click()
+        visitor.wait_recorded()
+        page.frame_locator("iframe#video-embed").locator("#play").wait_for()
+        visitor.wait_tags("pixel")
+        assert "tracker" not in visitor.ran()
+        record = site.history(visitor.state()["consent_id"])[-1]
+        assert sorted(record["granted"]) == ["marketing", "necessary"]
+        assert sorted(record["refused"]) == ["analytics", "preferences"]
