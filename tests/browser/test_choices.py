@@ -261,3 +261,31 @@ def test_rule_11_expired_consent_asks_again(site: Any, page: Any) -> None:
     assert page.locator(BANNER).is_visible()
     page.wait_for_load_state("networkidle")
     assert ran(page) == []
+
+
+def test_rule_01_06_gated_content_added_later_is_gated_too(site: Any, page: Any) -> None:
+    server = site("plain.html")
+    page.goto(server.url + "/")
+    page.locator(BANNER).wait_for()
+    add = """() => {
+        const s = document.createElement('script');
+        s.type = 'text/plain';
+        s.setAttribute('data-consent', 'analytics');
+        s.src = '/assets/analytics.js';
+        const f = document.createElement('iframe');
+        f.setAttribute('data-consent', 'marketing');
+        f.setAttribute('data-src', '/embed');
+        f.title = 'Late embed';
+        document.querySelector('main').append(s, f);
+    }"""
+    page.evaluate(add)
+    placeholder = page.locator('[data-consent-ui="placeholder"]')
+    placeholder.wait_for()
+    assert ran(page) == []
+    choose(page, "accept-all")
+    page.wait_for_function("() => (window.ran || []).length == 1")
+    page.evaluate(add)  # added after the decision: runs at once
+    page.wait_for_function("() => (window.ran || []).length == 2")
+    assert page.locator("iframe[data-consent]").evaluate_all(
+        "fs => fs.map(f => f.getAttribute('src'))"
+    ) == ["/embed", "/embed"]

@@ -152,6 +152,16 @@ function start(block) {
   Promise.all([domReady, texts]).then(() => {
     ready = true
     render()
+    // Gated content added later (by a framework, AJAX) is handled too, once per burst of changes.
+    let queued = false
+    new MutationObserver(() => {
+      if (queued) return
+      queued = true
+      queueMicrotask(() => {
+        queued = false
+        gate(state.purposes)
+      })
+    }).observe(doc.body, { childList: true, subtree: true })
   })
 }
 
