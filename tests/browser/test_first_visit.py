@@ -86,13 +86,15 @@ def test_rule_07_first_layer_names_controller_withdrawal_and_policy(site: Any, p
 
 
 def test_rule_16_latvian_by_default(site: Any, new_page: Any) -> None:
-    server = site(lang="lv")
-    page = new_page(locale="de-DE")  # no offered language: the default, lv
+    # A German page and browser: no offered language, so the default, lv, marked as such.
+    server = site(lang="de")
+    page = new_page(locale="de-DE")
     page.goto(server.url + "/")
     banner = page.locator(BANNER)
     assert banner.get_by_role("heading").inner_text() == "Sīkfaili šajā vietnē"
     reject = banner.locator('[data-consent-action="reject-all"]')
     assert reject.inner_text() == "Atteikties no visiem"
+    assert banner.get_attribute("lang") == "lv"  # WCAG 3.1.2, the page itself says de
 
 
 def test_rule_16_page_language_fetches_its_texts(site: Any, page: Any) -> None:

@@ -1,7 +1,7 @@
 // The first layer (a non-modal, labelled region: the page stays usable, rule 5) and the small
 // floating settings button shown once a decision exists (rule 8).
 import { ACTION, CLS, UI } from './constants.js'
-import { doc, h } from './dom.js'
+import { doc, h, root } from './dom.js'
 import { cfg, gpc, t } from './config.js'
 
 let banner
@@ -16,8 +16,7 @@ export const button = (action, key) =>
 /** Accept all / Reject all / Choose: equal buttons, same number of clicks (rule 2). */
 export function showBanner() {
   if (banner) return
-  banner = h('div', {
-    class: `${CLS} ${CLS}-banner`,
+  banner = root('div', 'banner', {
     [UI]: 'banner',
     role: 'region',
     'aria-labelledby': `${CLS}-bt`,
@@ -59,7 +58,7 @@ export function showFab() {
   if (fab) return
   offline = h('p', { class: `${CLS}-small`, role: 'status' })
   setOffline(isOffline)
-  fab = h('div', { class: `${CLS} ${CLS}-fab`, role: 'region', 'aria-label': t('settings') }, [
+  fab = root('div', 'fab', { role: 'region', 'aria-label': t('settings') }, [
     button('settings', 'settings'),
     offline,
   ])

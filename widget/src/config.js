@@ -1,6 +1,7 @@
 // The configuration: embedded by consent_banner() (no request for the first paint), or fetched.
 import { CONFIG_ID } from './constants.js'
-import { doc } from './dom.js'
+
+const doc = document
 
 /** Config + {api, state, gpc}; filled once at start, texts replaced if the page's language differs. */
 export const cfg = {}

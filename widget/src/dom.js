@@ -1,4 +1,6 @@
 // Tiny DOM helpers. Text is only ever set with textContent: translations are never parsed as HTML.
+import { CLS } from './constants.js'
+import { cfg } from './config.js'
 
 export const doc = document
 
@@ -13,6 +15,13 @@ export function h(tag, attrs, kids) {
   else if (kids) el.append(...kids.filter(Boolean))
   return el
 }
+
+/**
+ * A root of the widget's UI: class "csdk csdk-{name}", and the language of its texts, which may
+ * differ from the page's (WCAG 3.1.2).
+ */
+export const root = (tag, name, attrs, kids) =>
+  h(tag, { class: `${CLS} ${CLS}-${name}`, lang: cfg.lang, ...attrs }, kids)
 
 /** querySelectorAll as an array. */
 export const $$ = (sel, root = doc) => [...root.querySelectorAll(sel)]

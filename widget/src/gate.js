@@ -1,7 +1,7 @@
 // Gated content: scripts and iframes run only when all their purposes are granted, and the
 // cookies of refused purposes are deleted. What already ran cannot be stopped.
 import { ACTION, CLS, GATE, PURPOSE, UI } from './constants.js'
-import { $$, doc, h } from './dom.js'
+import { $$, doc, h, root } from './dom.js'
 import { cfg, t } from './config.js'
 
 const started = new Set()
@@ -52,7 +52,7 @@ function placeholder(ids) {
     .filter(p => ids.includes(p.id))
     .map(p => p.label)
     .join(', ')
-  return h('div', { class: `${CLS} ${CLS}-ph`, [UI]: 'placeholder' }, [
+  return root('div', 'ph', { [UI]: 'placeholder' }, [
     h('p', {}, t('placeholder_text', label)),
     h('button', { type: 'button', class: `${CLS}-btn`, [ACTION]: 'enable', [PURPOSE]: ids.join(' ') },
       t('placeholder_button', label)),

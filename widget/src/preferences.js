@@ -1,6 +1,6 @@
 // The second layer: a modal dialog listing every purpose (rules 3, 6, 7, 17).
 import { ACTION, CLS, PURPOSE, UI } from './constants.js'
-import { $$, doc, h } from './dom.js'
+import { $$, doc, h, root } from './dom.js'
 import { cfg, t } from './config.js'
 import { button, fabButton } from './banner.js'
 
@@ -12,8 +12,7 @@ let opener
 export function openDialog(state) {
   if (dialog) return
   opener = doc.activeElement
-  dialog = h('dialog', {
-    class: `${CLS} ${CLS}-dialog`,
+  dialog = root('dialog', 'dialog', {
     [UI]: 'dialog',
     role: 'dialog',
     'aria-modal': 'true',
