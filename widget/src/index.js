@@ -30,9 +30,11 @@ const undecided = () => ({
   expires_at: null,
 })
 
-/** The stored decision still counts: same policy version, not expired (rule 11). */
-const valid = s =>
-  s?.decided && s.policy_version == cfg.policy_version && !(Date.parse(s.expires_at) < Date.now())
+/**
+ * The stored decision still counts under this policy version (rule 11). Expiry is the server's
+ * call: a visitor's clock that runs fast must not re-ask on every page (rule 12).
+ */
+const valid = s => s?.decided && s.policy_version == cfg.policy_version
 
 /** RFC 4122 version 4, from getRandomValues (randomUUID needs a secure context). */
 const uuid = () =>
