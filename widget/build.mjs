@@ -1,7 +1,7 @@
 // Build the widget: widget/src/index.js -> one minified IIFE, widget/styles/consent.css -> one
 // minified stylesheet, both written to consent_sdk/static/ (committed, served by the blueprint).
 //   npm run build                      -> ../consent_sdk/static/
-//   npm run build -- --outdir DIR      -> DIR (the build check compares it with the committed files)
+//   npm run build -- --outdir DIR      -> DIR (the build check compares it with the committed ones)
 //   CONSENT_WIDGET_OUTDIR=DIR npm run build
 // esbuild is deterministic for a fixed version and options; the lock file pins the version.
 import * as esbuild from 'esbuild'

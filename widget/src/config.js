@@ -3,7 +3,7 @@ import { CONFIG_ID } from './constants.js'
 
 const doc = document
 
-/** Config + {api, state, gpc}; filled once at start, texts replaced if the page's language differs. */
+/** Config + {api, state, gpc}: filled at start; texts replaced if the page's language differs. */
 export const cfg = {}
 
 /** The embedded JSON block, or null on a page without it (a non-Flask embed). */

@@ -10,7 +10,8 @@ function gtag() {
 /** {consent type: granted|denied} from cfg.consent_mode ({type: purpose}). */
 const types = purposes => {
   const out = {}
-  for (const type in cfg.consent_mode) out[type] = purposes[cfg.consent_mode[type]] ? 'granted' : 'denied'
+  for (const type in cfg.consent_mode)
+    out[type] = purposes[cfg.consent_mode[type]] ? 'granted' : 'denied'
   return out
 }
 

@@ -14,7 +14,8 @@ export function on(fn) {
 }
 
 /** Push {event: "consent_update", consent: {purpose: bool}} for tag managers. */
-export const pushDataLayer = purposes => dataLayer().push({ event: DL_EVENT, consent: { ...purposes } })
+export const pushDataLayer = purposes =>
+  dataLayer().push({ event: DL_EVENT, consent: { ...purposes } })
 
 /** The server has the decision: detail = its State, with consent_id, given_at and expires_at. */
 export const recorded = state =>

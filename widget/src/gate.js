@@ -54,13 +54,17 @@ function placeholder(ids) {
     .join(', ')
   return root('div', 'ph', { [UI]: 'placeholder' }, [
     h('p', {}, t('placeholder_text', label)),
-    h('button', { type: 'button', class: `${CLS}-btn`, [ACTION]: 'enable', [PURPOSE]: ids.join(' ') },
-      t('placeholder_button', label)),
+    h(
+      'button',
+      { type: 'button', class: `${CLS}-btn`, [ACTION]: 'enable', [PURPOSE]: ids.join(' ') },
+      t('placeholder_button', label)
+    ),
   ])
 }
 
 /** "_ga*" -> /^_ga.*$/ */
-const glob = pattern => RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)
+const glob = pattern =>
+  RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)
 
 /**
  * Delete the declared cookies (names and * patterns) of every refused purpose, on the host
@@ -73,7 +77,8 @@ export function clearCookies(purposes) {
     const name = pair.split('=')[0].trim()
     if (!name || !patterns.some(re => re.test(name))) continue
     for (const domain of ['', host, '.' + host, cfg.cookie_domain]) {
-      if (domain != null) doc.cookie = `${name}=; Max-Age=0; Path=/${domain && '; Domain=' + domain}`
+      if (domain != null)
+        doc.cookie = `${name}=; Max-Age=0; Path=/${domain && '; Domain=' + domain}`
     }
   }
 }

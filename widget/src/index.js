@@ -56,7 +56,10 @@ function render() {
 
 /** Adopt a new state; if the choice changed, tell Consent Mode, the page and its listeners. */
 function apply(next) {
-  const changed = !state || next.decided != state.decided || JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
+  const changed =
+    !state ||
+    next.decided != state.decided ||
+    JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
   state = next
   if (!changed) return
   cmUpdate(state.purposes)
@@ -150,7 +153,12 @@ function start(block) {
 
   // Texts in the page's language if the server has it (one request, only when it differs).
   const lang = wantedLang()
-  const texts = lang && call(`/config?lang=${lang}`).then(c => Object.assign(cfg, c), () => {})
+  const texts =
+    lang &&
+    call(`/config?lang=${lang}`).then(
+      c => Object.assign(cfg, c),
+      () => {}
+    )
   Promise.all([domReady, texts]).then(() => {
     ready = true
     render()
@@ -174,5 +182,7 @@ if (block) start(block)
 else {
   const api = new URL('.', doc.currentScript.src).href.slice(0, -1)
   cfg.api = api
-  Promise.all([call('/config'), call('/state')]).then(([config, s]) => start({ ...config, api, state: s }))
+  Promise.all([call('/config'), call('/state')]).then(([config, s]) =>
+    start({ ...config, api, state: s })
+  )
 }

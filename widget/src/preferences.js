@@ -12,22 +12,31 @@ let opener
 export function openDialog(state) {
   if (dialog) return
   opener = doc.activeElement
-  dialog = root('dialog', 'dialog', {
-    [UI]: 'dialog',
-    role: 'dialog',
-    'aria-modal': 'true',
-    'aria-labelledby': `${CLS}-dt`,
-  }, [
-    h('h2', { id: `${CLS}-dt` }, t('dialog_title')),
-    h('button', { type: 'button', class: `${CLS}-x`, [ACTION]: 'close', 'aria-label': t('close') }, '×'),
-    h('p', {}, t('dialog_text')),
-    ...cfg.purposes.map(p => purpose(p, state)),
-    h('div', { class: `${CLS}-btns` }, [
-      button('accept-all', 'accept_all'),
-      button('reject-all', 'reject_all'),
-      button('save', 'save'),
-    ]),
-  ])
+  dialog = root(
+    'dialog',
+    'dialog',
+    {
+      [UI]: 'dialog',
+      role: 'dialog',
+      'aria-modal': 'true',
+      'aria-labelledby': `${CLS}-dt`,
+    },
+    [
+      h('h2', { id: `${CLS}-dt` }, t('dialog_title')),
+      h(
+        'button',
+        { type: 'button', class: `${CLS}-x`, [ACTION]: 'close', 'aria-label': t('close') },
+        '×'
+      ),
+      h('p', {}, t('dialog_text')),
+      ...cfg.purposes.map(p => purpose(p, state)),
+      h('div', { class: `${CLS}-btns` }, [
+        button('accept-all', 'accept_all'),
+        button('reject-all', 'reject_all'),
+        button('save', 'save'),
+      ]),
+    ]
+  )
   dialog.addEventListener('keydown', onKey)
   // However it closes, nothing is decided by closing (rule 4); the banner is still there if the
   // visitor has not chosen. (Fallback for a close the browser does on its own.)
