@@ -94,8 +94,10 @@ def test_rule_20_debug_panel_shows_consent_gtag_ran_and_blocked(
         visitor = visitors()
         page = visitor.page
         visitor.open("/?debug=1")
-        panel = page.locator("#debug-panel")
-        page.wait_for_function("document.querySelectorAll('#debug-blocked li').length === 3")
+        page.wait_for_function(
+            """() => document.querySelectorAll('#debug-blocked li').length === 3
+                && document.querySelector('#debug-gtag').innerText.includes('G-STEPAHEAD')"""
+        )
         blocked = page.locator("#debug-blocked").inner_text()
         assert "tracker" in blocked and "pixel" in blocked and "video-embed" in blocked
         assert page.locator("#debug-gtag li").first.inner_text().startswith("(queued) consent")
@@ -111,7 +113,10 @@ def test_rule_20_debug_panel_shows_consent_gtag_ran_and_blocked(
         )
         assert "granted" in page.locator("#debug-gcm").inner_text()
         assert "consent_update" in page.locator("#debug-gtag").inner_text()
-        assert visitor.state()["consent_id"] in panel.inner_text()
+        page.wait_for_function(
+            "id => document.querySelector('#debug-state').innerText.includes(id)",
+            arg=visitor.state()["consent_id"],
+        )
 
 
 AXE = Path(__file__).resolve().parents[2] / "widget" / "node_modules" / "axe-core" / "axe.min.js"
