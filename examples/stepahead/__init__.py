@@ -68,4 +68,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     with app.app_context():
         db.create_all()  # the site's tables and consent_sdk's records, in one SQLite file
+
+    @app.cli.command("stats")
+    def stats() -> None:
+        """What the site owner sees: page views, pixel hits and contact messages."""
+        from sqlalchemy import func, select
+
+        from .models import ContactMessage, counts
+
+        for kind in ("pageview", "visitor", "pixel", "embed"):
+            for path, count in sorted(counts(kind).items()):
+                print(f"{kind:9} {path:22} {count}")
+        messages = db.session.execute(select(func.count(ContactMessage.id))).scalar_one()
+        print(f"{'messages':9} {'':22} {messages}")
+
     return app

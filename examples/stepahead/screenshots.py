@@ -7,7 +7,8 @@ Chromium, see ../shared/notes/browser-tests.md)::
 
 It serves the example site on a throw-away instance folder on 127.0.0.1 and writes
 ``banner-<lang>.png`` and ``dialog-<lang>.png`` (desktop, 1280x800) and
-``mobile-banner-lv.png`` / ``mobile-dialog-lv.png`` (360x740).
+``mobile-banner-lv.png`` / ``mobile-dialog-lv.png`` (360x740), and ``debug-panel-en.png``
+(the ``?debug=1`` panel after "accept all").
 """
 
 from __future__ import annotations
@@ -74,6 +75,29 @@ def shoot(browser: Any, url: str, viewport: dict[str, int], banner: Path, dialog
         context.close()
 
 
+def debug_panel(browser: Any, url: str, path: Path) -> None:
+    """After "accept all": the debug panel with what ran and the Consent Mode calls."""
+    context = browser.new_context(viewport=DESKTOP, device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.click(f'{BANNER} [data-consent-action="accept-all"]')
+        page.wait_for_function(
+            "() => ['tracker [analytics] 200', 'pixel [marketing] loaded'].every("
+            "t => document.querySelector('#debug-ran').innerText.includes(t))"
+        )
+        page.frame_locator("iframe#video-embed").locator("#play").wait_for()
+        page.wait_for_timeout(300)
+        # The widget's floating settings button would sit on top of the panel's corner (hidden
+        # through the CSSOM: the page's CSP refuses an injected stylesheet).
+        page.evaluate(
+            "() => document.querySelectorAll('.csdk-fab').forEach(e => e.style.display = 'none')"
+        )
+        page.locator("#debug-panel").screenshot(path=str(path))
+    finally:
+        context.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -95,6 +119,7 @@ def main(argv: list[str] | None = None) -> None:
                     out / f"banner-{lang}.png",
                     out / f"dialog-{lang}.png",
                 )
+            debug_panel(browser, f"{base}/?lang=en&debug=1", out / "debug-panel-en.png")
             shoot(
                 browser,
                 f"{base}/?lang=lv",

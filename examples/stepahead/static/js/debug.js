@@ -24,7 +24,10 @@
     Object.keys(obj).forEach(function (key) {
       nodes.push(el('dt', key));
       var value = obj[key];
-      nodes.push(el('dd', typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)));
+      var shown = typeof value === 'object' && value !== null
+        ? Object.keys(value).map(function (k) { return k + ': ' + value[k]; }).join('\n')
+        : String(value);
+      nodes.push(el('dd', shown));
     });
     dl.replaceChildren.apply(dl, nodes);
   }
