@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         CONSENT_GOOGLE_CONSENT_MODE=True,
         CONSENT_DEFAULT_LANGUAGE="lv",
         MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_SAMESITE="Lax",  # the session only carries the contact form's token
     )
     app.config.update(config)
     if not app.config.get("SECRET_KEY"):
