@@ -64,7 +64,7 @@ class ConsentConfig:
 
     purposes: tuple[Purpose, ...]
     policy_version: str
-    policy_url: str | None
+    policy_url: str | Mapping[str, str] | None
     site_id: str
     max_age: int
     retention: int
@@ -112,7 +112,7 @@ class ConsentConfig:
         return cls(
             purposes=load_purposes(c["CONSENT_PURPOSES"], default_language),
             policy_version=str(c["CONSENT_POLICY_VERSION"]),
-            policy_url=c["CONSENT_POLICY_URL"],
+            policy_url=_load_policy_url(c["CONSENT_POLICY_URL"], default_language),
             site_id=str(c["CONSENT_SITE_ID"]),
             max_age=max_age,
             retention=_seconds("CONSENT_RECORD_RETENTION", c["CONSENT_RECORD_RETENTION"]),
@@ -141,10 +141,18 @@ class ConsentConfig:
                 return base
         return self.default_language
 
+    def policy_url_for(self, lang: str) -> str | None:
+        """The policy link for ``lang``: a mapping's entry, or the URL with ``{lang}`` filled in."""
+        url = self.policy_url
+        if isinstance(url, Mapping):
+            return url.get(lang) or url.get(self.default_language)
+        return url.replace("{lang}", lang) if url else None
+
     def texts_hash(self, lang: str) -> str:
         """SHA-256 of everything the banner shows in ``lang``: the proof of what was said."""
         shown = {
             "policy_version": self.policy_version,
+            "policy_url": self.policy_url_for(lang),
             "texts": self.texts[lang],
             "purposes": [
                 [
@@ -159,6 +167,17 @@ class ConsentConfig:
         }
         canonical = json.dumps(shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _load_policy_url(value: Any, default_language: str) -> str | dict[str, str] | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and default_language in value:
+        return {str(k): str(v) for k, v in value.items()}
+    raise ConfigurationError(
+        "CONSENT_POLICY_URL must be a URL (it may contain '{lang}') or a mapping of language "
+        f"to URL that includes the default language {default_language!r}."
+    )
 
 
 def _load_texts(overrides: Any, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:

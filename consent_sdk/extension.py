@@ -228,7 +228,7 @@ class AppConsent:
                 "lang": lang,
                 "languages": list(cfg.languages),
                 "policy_version": cfg.policy_version,
-                "policy_url": cfg.policy_url,
+                "policy_url": cfg.policy_url_for(lang),
                 "texts_hash": cfg.texts_hash(lang),
                 "texts": dict(cfg.texts[lang]),
                 "purposes": [

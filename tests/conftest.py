@@ -64,7 +64,9 @@ def app_ctx(app: Flask) -> Iterator[None]:
 # --- browser ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is running it keeps an event loop
+# registered in the main thread, and asgiref (async views) refuses to run there.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -72,7 +74,7 @@ def playwright_instance() -> Iterator[Any]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Any) -> Iterator[Any]:
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser

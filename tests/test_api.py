@@ -35,6 +35,24 @@ def test_config_speaks_the_asked_language_and_falls_back_to_latvian(client: Any)
     assert fallback["lang"] == "lv" and fallback["texts"]["accept_all"] == "Piekrist visiem"
 
 
+@pytest.mark.parametrize(
+    "setting",
+    ["/{lang}/privacy", {"lv": "/lv/privacy", "en": "/en/privacy", "ru": "/ru/privacy"}],
+    ids=["placeholder", "mapping"],
+)
+def test_rule_07_policy_link_follows_the_language(tmp_path: Path, setting: Any) -> None:
+    client = make_app(tmp_path, CONSENT_POLICY_URL=setting).test_client()
+    for lang in ("lv", "en", "ru"):
+        assert client.get(f"/consent/config?lang={lang}").json["policy_url"] == f"/{lang}/privacy"
+
+
+def test_policy_url_mapping_needs_the_default_language(tmp_path: Path) -> None:
+    from consent_sdk import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="CONSENT_POLICY_URL"):
+        make_app(tmp_path, CONSENT_POLICY_URL={"en": "/en/privacy"})
+
+
 def test_rule_16_texts_hash_differs_per_language(client: Any) -> None:
     hashes = {
         client.get(f"/consent/config?lang={lang}").json["texts_hash"] for lang in ["lv", "en", "ru"]
