@@ -182,6 +182,16 @@ def test_rule_06_placeholder_button_grants_just_its_purpose(site: Any, page: Any
     assert sorted(record["granted"]) == ["marketing", "necessary"]
 
 
+def test_rule_06_gated_tag_reaching_a_server_gated_endpoint_is_let_in_on_first_accept(
+    site: Any, page: Any
+) -> None:
+    server = site("server-gated.html")
+    page.goto(server.url + "/")
+    page.click(f'{BANNER} [data-consent-action="accept-all"]')
+    page.wait_for_function("() => window.collected !== undefined")
+    assert page.evaluate("window.collected") == 200
+
+
 def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page: Any) -> None:
     server = site()
     page.goto(server.url + "/")
@@ -196,6 +206,7 @@ def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page:
         }"""
     )
     page.evaluate("ConsentSDK.acceptAll()")
+    wait_delivered(page)
     page.evaluate("ConsentSDK.rejectAll()")
     wait_delivered(page)
     seen = page.evaluate("seen")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response, render_template
 from jinja2 import FileSystemLoader
 
+from consent_sdk import requires_consent
 from tests.conftest import make_app
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -28,6 +29,10 @@ ASSETS = {
         "window.ran = (window.ran || []).concat('marketing');"
         "document.cookie = '_sa_mkt=m1; path=/';"
         "(window.dataLayer = window.dataLayer || []).push({event: 'marketing_tag'});"
+    ),
+    # A first-party tag that reports to an endpoint the server gates with @requires_consent.
+    "collect.js": (
+        "fetch('/collect', {method: 'POST'}).then(r => { window.collected = r.status })"
     ),
     # An ordinary, ungated tag placed right after consent_banner() in <head>.
     "page-tag.js": "(window.dataLayer = window.dataLayer || []).push({event: 'page_tag'});",
@@ -67,6 +72,11 @@ def build_app(
     @app.get("/assets/<name>")
     def asset(name: str) -> Response:
         return Response(ASSETS[name], mimetype="text/javascript")
+
+    @app.post("/collect")
+    @requires_consent("analytics")
+    def collect() -> str:
+        return "counted"
 
     @app.get("/embed")
     def embed() -> str:

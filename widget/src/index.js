@@ -13,6 +13,8 @@ import { closeDialog, openDialog, toggles } from './preferences.js'
 
 let state
 let ready = false
+// A decision on its way to the server: it takes effect once the server has set the cookie.
+let sent
 
 /** {purpose: bool} for every configured purpose: required ones granted, unlisted refused. */
 function complete(choice) {
@@ -54,6 +56,14 @@ function render() {
   }
 }
 
+let cmLast
+/** A Consent Mode update, unless these very purposes were the last ones pushed. */
+function consentMode(purposes) {
+  const key = JSON.stringify(purposes)
+  if (key != cmLast) cmUpdate(purposes)
+  cmLast = key
+}
+
 /** Adopt a new state; if the choice changed, tell Consent Mode, the page and its listeners. */
 function apply(next) {
   const changed =
@@ -62,14 +72,18 @@ function apply(next) {
     JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
   state = next
   if (!changed) return
-  cmUpdate(state.purposes)
+  consentMode(state.purposes)
   render()
   emit(state)
 }
 
 /**
- * A decision: it applies in the page at once, then goes to the server through the retry queue
- * (same event_id on every attempt). A withdrawal is a DELETE: everything refused, undecided.
+ * A decision goes to the server through the retry queue (same event_id on every attempt).
+ * Consent Mode hears it at once (rule 20), and so does the page when it only refuses. A choice
+ * that grants more takes effect in the page (gated content, events) once the server has recorded
+ * it and set the cookie, so a gated tag that calls a server-gated endpoint is let in; if the
+ * server cannot be reached it takes effect anyway while delivery goes on in the background.
+ * A withdrawal is a DELETE: everything refused, undecided.
  */
 function decide(choice, action, source) {
   const withdraw = action == 'withdraw'
@@ -80,7 +94,15 @@ function decide(choice, action, source) {
     body.purposes = {}
     for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
   }
-  apply(withdraw ? undecided() : { ...state, decided: true, purposes })
+  const next = withdraw ? undecided() : { ...state, decided: true, purposes }
+  consentMode(purposes)
+  if (cfg.purposes.some(p => purposes[p.id] && !state.purposes[p.id])) {
+    sent = next
+    hideBanner()
+  } else {
+    sent = null
+    apply(next)
+  }
   enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
 }
 
@@ -125,7 +147,7 @@ function start(block) {
   // returning visitor's stored choice right away.
   cmDefault()
   if (state.decided) {
-    cmUpdate(state.purposes)
+    consentMode(state.purposes)
     pushDataLayer(state.purposes)
   }
 
@@ -135,17 +157,23 @@ function start(block) {
     rejectAll: () => decide({}, 'reject_all', 'api'),
     save: choice => decide(choice, 'save', 'api'),
     withdraw: () => decide({}, 'withdraw', 'api'),
-    has: purpose => state.purposes[purpose] === true,
-    get: () => structuredClone(state),
+    has: purpose => (sent || state).purposes[purpose] === true,
+    get: () => structuredClone(sent || state),
     on: (type, fn) => type == 'change' && on(fn),
   }
   doc.addEventListener('click', onClick)
 
   listen((answer, done) => {
     setOffline(!answer)
-    // The server's record (consent id, dates) once everything queued is delivered.
-    if (answer && done) {
-      apply({ ...answer, purposes: state.purposes, decided: state.decided })
+    const next = sent || state
+    if (!answer) {
+      // Not delivered (yet): the choice applies in the page all the same.
+      sent = null
+      apply(next)
+    } else if (done) {
+      // The server's record (consent id, dates) once everything queued is delivered.
+      sent = null
+      apply({ ...answer, purposes: next.purposes, decided: next.decided })
       recorded(state)
     }
   })

@@ -88,12 +88,9 @@
     window.setTimeout(function () { pending = false; render(); }, 50);
   }
 
-  ['consent:change', 'stepahead:ran', 'gtag-standin:call'].forEach(function (name) {
+  // consent:recorded brings the consent id with the server's answer.
+  ['consent:change', 'consent:recorded', 'stepahead:ran', 'gtag-standin:call'].forEach(function (name) {
     document.addEventListener(name, schedule);
-  });
-  // The consent id arrives with the server's answer, which the widget does not announce.
-  document.addEventListener('consent:change', function () {
-    if (window.stepahead && window.stepahead.whenRecorded) window.stepahead.whenRecorded(schedule);
   });
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', schedule);
   else schedule();

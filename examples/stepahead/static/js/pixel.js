@@ -24,10 +24,10 @@
     document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
   }
 
-  sa.whenRecorded(function () {
-    var img = new Image(1, 1);
-    img.onload = function () { done('loaded'); };
-    img.onerror = function () { done('refused'); };
-    img.src = '/pixel?ev=PageView&p=' + encodeURIComponent(window.location.pathname) + '&t=' + Date.now();
-  });
+  // consent_sdk activates this tag only once the server holds the decision (the consent
+  // cookie is set), so the server-side gate on /pixel lets it through.
+  var img = new Image(1, 1);
+  img.onload = function () { done('loaded'); };
+  img.onerror = function () { done('refused'); };
+  img.src = '/pixel?ev=PageView&p=' + encodeURIComponent(window.location.pathname) + '&t=' + Date.now();
 })();

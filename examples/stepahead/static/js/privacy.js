@@ -62,8 +62,7 @@
       .catch(function () {});
   }
 
-  document.addEventListener('consent:change', function (event) {
-    update(event.detail);
-    if (sa.whenRecorded) sa.whenRecorded(refresh);
-  });
+  document.addEventListener('consent:change', function (event) { update(event.detail); });
+  // The server has the decision: its consent id and the new record are there to show.
+  document.addEventListener('consent:recorded', refresh);
 })();

@@ -35,7 +35,9 @@
   sa.ran.push(entry);
   document.dispatchEvent(new CustomEvent('stepahead:ran', { detail: entry }));
 
-  function send(retry) {
+  // consent_sdk activates this tag only once the server holds the decision (the consent
+  // cookie is set), so the server-side gate on /analytics/collect lets it through.
+  function send() {
     window.fetch('/analytics/collect', {
     method: 'POST',
     credentials: 'same-origin',
@@ -44,8 +46,6 @@
       body: JSON.stringify({ path: window.location.pathname, new_visitor: isNew }),
     }).then(function (response) {
       entry.status = String(response.status);
-      // 403: the consent cookie is not updated yet (e.g. a second tab); one more try later.
-      if (response.status === 403 && retry) window.setTimeout(function () { send(false); }, 1000);
       return response.ok ? response.json() : null;
     }).then(function (body) {
       if (body) sa.pageViews = body.count;
@@ -55,5 +55,5 @@
     });
   }
 
-  sa.whenRecorded(function () { send(true); });
+  send();
 })();
