@@ -51,7 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'stepahead.db'}",
         CONSENT_SITE_ID="stepahead.lv",
         CONSENT_POLICY_VERSION=POLICY_VERSION,
-        CONSENT_POLICY_URL="/privacy",
+        CONSENT_POLICY_URL="/privacy?lang={lang}",
         CONSENT_GOOGLE_CONSENT_MODE=True,
         CONSENT_DEFAULT_LANGUAGE="lv",
         MAX_CONTENT_LENGTH=64 * 1024,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from flask import (
     Blueprint,
@@ -46,21 +45,15 @@ PIXEL_GIF = (
 
 
 def select_language() -> str:
-    """``?lang=`` first, then the ``lang`` cookie (only honoured with preferences consent),
-    then the language of the page of this site the visitor came from (the banner's policy
-    link has no ``?lang=``: CONSENT_POLICY_URL is one URL for all languages), then Latvian.
-    Never the browser's Accept-Language: StepAhead speaks Latvian first."""
+    """``?lang=`` first (every link of the site and the banner's policy link carry it), then the
+    ``lang`` cookie (only honoured with preferences consent), then Latvian. Never the browser's
+    Accept-Language: StepAhead speaks Latvian first."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
     remembered = request.cookies.get(LANG_COOKIE)
     if remembered in LANGUAGES and has_consent("preferences"):
         return remembered
-    referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host:
-        came_from = parse_qs(referrer.query).get("lang", [""])[0]
-        if came_from in LANGUAGES:
-            return came_from
     return DEFAULT_LANGUAGE
 
 

@@ -325,7 +325,7 @@ def test_rule_07_16_banner_and_policy_in_english_and_russian(
 
         # Informed before choosing: the banner links the policy, in the same language (rule 7).
         banner.get_by_role("link", name=texts["policy_link"]).click()
-        page.wait_for_url("**/privacy")
+        page.wait_for_url(f"**/privacy?lang={lang}")
         assert page.locator("html").get_attribute("lang") == lang
         assert page.locator(BANNER).is_visible()  # still no decision
 
@@ -411,7 +411,7 @@ def test_rule_02_05_17_banner_layout_on_mobile_and_desktop(
         assert abs(accept["width"] - reject["width"]) <= 1
         assert abs(accept["height"] - reject["height"]) <= 1
         # The banner covers neither the policy links nor the page's own content (rule 5).
-        assert _reachable(page, f"{BANNER} a[href='/privacy']")
+        assert _reachable(page, f"{BANNER} a[href='/privacy?lang=lv']")
         assert _reachable(page, '.site-nav a[href="/privacy?lang=lv"]')
         assert _reachable(page, "#footer-policy-link", to_end=True)
         assert _reachable(page, FOOTER_SETTINGS, to_end=True)
