@@ -38,11 +38,10 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if request.method != "OPTIONS":
-                granted = _current_state().purposes
-                missing = [p for p in purposes if not granted.get(p)]
-                if missing:
-                    return _ext().refuse(missing)
+            granted = _current_state().purposes
+            missing = [p for p in purposes if not granted.get(p)]
+            if missing and request.method != "OPTIONS":
+                return _ext().refuse(missing)
             if is_async:
                 return current_app.ensure_sync(view)(*args, **kwargs)
             return view(*args, **kwargs)

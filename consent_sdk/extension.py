@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
+from werkzeug.http import parse_cookie
 
 from . import models
 from .config import DEFAULTS, ConsentConfig, check_consent_mode
@@ -27,6 +28,7 @@ from .state import (
     answers_current_question,
     decided_state,
     in_lifetime,
+    remember_state,
     undecided_state,
 )
 from .store import ConsentStore, create_own_engine
@@ -152,23 +154,25 @@ class AppConsent:
 
     def read_cookie(self) -> CookieData | None:
         """The request's authentic consent cookie, whatever its age or policy version."""
-        verified = self._read_verified()
+        verified = self._read_verified(request.environ)
         return verified[0] if verified else None
 
-    def _read_verified(self) -> tuple[CookieData, ConsentState, bool] | None:
+    def _read_verified(
+        self, environ: dict[str, Any]
+    ) -> tuple[CookieData, ConsentState, bool] | None:
         """The verified cookie and its state, remembered by the raw ``Cookie`` header.
 
         A visitor sends the same header on request after request, so a hit skips both the
         cookie parsing and the signature check; a miss (or a new key set) does both.
         """
-        header = request.environ.get("HTTP_COOKIE")
+        header = environ.get("HTTP_COOKIE")
         if not header:
             return None
         codec = self.codec()
         hit = self._verified.get(header)
         if hit is not None:
             return hit
-        token = request.cookies.get(self.config.cookie_name)
+        token = parse_cookie(header).get(self.config.cookie_name)
         data = codec.loads(token) if token else None
         if data is None:
             return None
@@ -178,9 +182,9 @@ class AppConsent:
         hit = self._verified[header] = (data, decided_state(self.config, data), current)
         return hit
 
-    def request_state(self) -> ConsentState:
+    def request_state(self, environ: dict[str, Any]) -> ConsentState:
         """The visitor's state now: a valid, current, unexpired cookie, or no decision."""
-        verified = self._read_verified()
+        verified = self._read_verified(environ)
         if (
             verified is None
             or not verified[2]
@@ -265,7 +269,7 @@ class AppConsent:
         """
         cfg = self.config
         previous_data = self.read_cookie()
-        previous = self.request_state()
+        previous = self.request_state(request.environ)
         granted = sorted(p.id for p in cfg.purposes if p.required or choices.get(p.id) is True)
         refused = sorted(p.id for p in cfg.purposes if p.id not in granted)
         lang = cfg.language(language)
@@ -299,7 +303,7 @@ class AppConsent:
             given_at=int(record["created_at"].timestamp()),
         )
         state = decided_state(cfg, data)
-        g._consent_state = state  # later code in this request sees the new decision
+        remember_state(state)
         if is_new:
             self._send_signals(previous, state, record)
         return state, record, is_new

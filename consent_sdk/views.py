@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
 from .exceptions import InvalidRequest
 from .origin import check_origin
 from .schemas import DecisionSchema, HistorySchema, WithdrawSchema, flatten_errors
-from .state import _ext
+from .state import _current_state, _ext, remember_state
 
 blueprint = Blueprint("consent", __name__)
 
@@ -45,8 +45,6 @@ def config() -> Response:
 
 @blueprint.get("/state")
 def get_state() -> Response:
-    from .state import _current_state
-
     return _no_store(jsonify(_current_state().to_dict()))
 
 
@@ -117,7 +115,7 @@ def delete_state() -> Response:
             language=body["language"],
             gpc=body["gpc"],
         )
-    g._consent_state = ext.undecided
+    remember_state(ext.undecided)
     response = _no_store(jsonify(ext.undecided.to_dict()))
     ext.clear_cookie(response)
     return response
