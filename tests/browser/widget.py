@@ -73,10 +73,12 @@ def build_app(
     def asset(name: str) -> Response:
         return Response(ASSETS[name], mimetype="text/javascript")
 
-    @app.post("/collect")
-    @requires_consent("analytics")
-    def collect() -> str:
-        return "counted"
+    if "analytics" in app.extensions["consent"].config.by_id:
+
+        @app.post("/collect")
+        @requires_consent("analytics")
+        def collect() -> str:
+            return "counted"
 
     @app.get("/embed")
     def embed() -> str:
