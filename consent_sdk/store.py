@@ -7,6 +7,8 @@ reads the earlier row back.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from threading import Lock
@@ -32,9 +34,17 @@ def create_own_engine(uri: str) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.execute("PRAGMA synchronous=FULL")
+            # WAL is a property of the file: set it once. Switching needs a moment alone with
+            # the file, which another process starting up may hold, so wait for it.
+            for attempt in range(100):
+                if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                    break
+                try:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    time.sleep(0.01 * (attempt + 1))
             cursor.close()
 
         return engine
@@ -61,7 +71,16 @@ class ConsentStore:
         """Create the consent tables if missing (also ``flask consent init-db``)."""
         engine = engine or self._get_engine()
         with self._lock:
-            models.metadata.create_all(engine, checkfirst=True)
+            for attempt in range(5):
+                try:
+                    models.metadata.create_all(engine, checkfirst=True)
+                    break
+                except sa.exc.DBAPIError:
+                    # Another instance created a table between our check and our CREATE
+                    # (several starting at once): check again and create what is missing.
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
             self._ready.add(id(engine))
 
     def record(

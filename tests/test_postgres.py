@@ -111,3 +111,27 @@ def test_host_flask_sqlalchemy_db_on_postgres_holds_the_consent_tables(
         (record,) = app.extensions["consent"].manager.history(state["consent_id"])
         db.engine.dispose()
     assert record["granted"] == ["necessary", "preferences"]
+
+
+def test_instances_starting_at_once_create_the_tables_once_and_lose_nothing(
+    tmp_path: Path, pg_url: str
+) -> None:
+    apps = [make_app(tmp_path / str(n), CONSENT_DATABASE_URI=pg_url) for n in range(4)]
+
+    def visitor(n: int) -> list[str]:
+        client = apps[n % 4].test_client()
+        acknowledged = []
+        for _ in range(10):
+            body = {"purposes": {"marketing": True}, "event_id": str(uuid.uuid4())}
+            assert client.post("/consent/state", json=body).status_code == 200
+            acknowledged.append(body["event_id"])
+        return acknowledged
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        acknowledged = [e for events in pool.map(visitor, range(8)) for e in events]
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        stored = [r[0] for r in conn.execute(sa.text("select event_id from consent_records"))]
+    engine.dispose()
+    assert sorted(stored) == sorted(acknowledged) and len(stored) == 80
+    _dispose(*apps)
