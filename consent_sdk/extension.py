@@ -21,6 +21,7 @@ from .cookie import CookieCodec, CookieData
 from .decorators import guarded_purposes
 from .exceptions import ConfigurationError, ConsentRequired
 from .privacy import browser_family, truncate_ip
+from .schemas import DecisionSchema, WithdrawSchema
 from .signals import consent_changed, consent_given, consent_withdrawn
 from .state import (
     ConsentState,
@@ -140,6 +141,9 @@ class AppConsent:
         # raw Cookie header -> (cookie data, its state, whether it answers the current question)
         self._verified: dict[str, tuple[CookieData, ConsentState, bool]] = {}
         self.openapi: dict[str, Any] | None = None
+        # Built once: a marshmallow schema costs far more to build than to load with.
+        self.decision_schema = DecisionSchema(config.purpose_ids, config.languages)
+        self.withdraw_schema = WithdrawSchema(config.purpose_ids, config.languages)
 
     # --- the per-request hot path ------------------------------------------------------
 

@@ -21,11 +21,40 @@ SOURCES = ("banner", "settings", "api", "gpc")
 ACTIONS = ("accept_all", "reject_all", "save", "withdraw")
 
 
-class DecisionSchema(Schema):
-    """``POST /state``: the visitor's choice. Purposes not listed are refused."""
+class _VisitorSchema(Schema):
+    """What every state change may say about itself; knows the app's purposes and languages."""
 
     class Meta:
         unknown = RAISE
+
+    event_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "client-made id; a repeated id is recorded once"},
+    )
+    language = fields.String(
+        load_default=None,
+        metadata={"description": "language of the texts shown (a tag like 'en-GB' counts as 'en')"},
+    )
+    gpc = StrictBoolean(
+        load_default=False,
+        metadata={"description": "navigator.globalPrivacyControl was true"},
+    )
+
+    def __init__(
+        self, purpose_ids: Iterable[str] = (), languages: Iterable[str] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.purpose_ids = frozenset(purpose_ids)
+        self.languages = tuple(languages)
+
+    @validates("language")
+    def _offered_language(self, value: str | None, **_: Any) -> None:
+        if value is not None and value.lower().replace("_", "-").split("-", 1)[0] not in self.languages:
+            raise ValidationError(f"Must be one of {list(self.languages)}.")
+
+
+class DecisionSchema(_VisitorSchema):
+    """``POST /state``: the visitor's choice. Purposes not listed are refused."""
 
     purposes = fields.Dict(
         keys=fields.String(),
@@ -33,21 +62,8 @@ class DecisionSchema(Schema):
         required=True,
         metadata={"description": "purpose id → granted; unlisted purposes are refused"},
     )
-    event_id = fields.UUID(
-        load_default=None,
-        metadata={"description": "client-made id; a repeated id is recorded once"},
-    )
     source = fields.String(load_default="api", validate=validate.OneOf(SOURCES))
     action = fields.String(load_default=None, validate=validate.OneOf(ACTIONS))
-    language = fields.String(load_default=None, validate=validate.Length(max=16))
-    gpc = StrictBoolean(
-        load_default=False,
-        metadata={"description": "navigator.globalPrivacyControl was true"},
-    )
-
-    def __init__(self, purpose_ids: Iterable[str] = (), **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.purpose_ids = frozenset(purpose_ids)
 
     @validates("purposes")
     def _known_purposes(self, value: dict[str, bool], **_: Any) -> None:
@@ -56,16 +72,10 @@ class DecisionSchema(Schema):
             raise ValidationError({k: ["Unknown purpose."] for k in unknown})
 
 
-class WithdrawSchema(Schema):
+class WithdrawSchema(_VisitorSchema):
     """``DELETE /state``: optional details of a withdrawal."""
 
-    class Meta:
-        unknown = RAISE
-
-    event_id = fields.UUID(load_default=None)
     source = fields.String(load_default="settings", validate=validate.OneOf(SOURCES))
-    language = fields.String(load_default=None, validate=validate.Length(max=16))
-    gpc = StrictBoolean(load_default=False)
 
 
 class StateSchema(Schema):

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError
 
 from .exceptions import InvalidRequest
 from .origin import check_origin
-from .schemas import DecisionSchema, HistorySchema, WithdrawSchema, flatten_errors
+from .schemas import HistorySchema, flatten_errors
 from .state import _current_state, _ext, remember_state
 
 blueprint = Blueprint("consent", __name__)
@@ -84,8 +84,7 @@ def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
 def post_state() -> Response:
     ext = _ext()
     check_origin(request, ext.config.trusted_origins)
-    body = _load(DecisionSchema(purpose_ids=ext.config.by_id), required=True)
-    _check_language(body.get("language"))
+    body = _load(ext.decision_schema, required=True)
     state, _record, _new = ext.decide(
         body["purposes"],
         event_id=body["event_id"],
@@ -104,8 +103,7 @@ def delete_state() -> Response:
     """Withdraw: record every non-exempt purpose as refused and clear the cookie."""
     ext = _ext()
     check_origin(request, ext.config.trusted_origins)
-    body = _load(WithdrawSchema(), required=False)
-    _check_language(body.get("language"))
+    body = _load(ext.withdraw_schema, required=False)
     if ext.read_cookie() is not None:
         ext.decide(
             {},
@@ -119,14 +117,6 @@ def delete_state() -> Response:
     response = _no_store(jsonify(ext.undecided.to_dict()))
     ext.clear_cookie(response)
     return response
-
-
-def _check_language(lang: str | None) -> None:
-    if lang is not None and _ext().config.language(lang) != lang.lower().split("-")[0]:
-        raise InvalidRequest(
-            f"Language {lang!r} is not offered.",
-            {"language": [f"Must be one of {list(_ext().config.languages)}."]},
-        )
 
 
 @blueprint.get("/history")
