@@ -49,7 +49,9 @@ class _VisitorSchema(Schema):
 
     @validates("language")
     def _offered_language(self, value: str | None, **_: Any) -> None:
-        if value is not None and value.lower().replace("_", "-").split("-", 1)[0] not in self.languages:
+        if value is None:
+            return
+        if value.lower().replace("_", "-").split("-", 1)[0] not in self.languages:
             raise ValidationError(f"Must be one of {list(self.languages)}.")
 
 

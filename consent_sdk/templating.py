@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, url_for
+from flask import Response, after_this_request, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -33,6 +33,7 @@ def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
     request before its first paint and a strict CSP (no ``unsafe-inline``) allows it.
     """
     ext = _ext()
+    after_this_request(_not_for_shared_caches)
     block = dict(consent_config(lang))
     block["api"] = url_for("consent.config").rsplit("/", 1)[0]
     block["state"] = _current_state().to_dict()
@@ -46,6 +47,19 @@ def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
         '<script type="application/json" id="consent-sdk-config">{block}</script>\n'
         '<script src="{js}"{nonce}></script>'
     ).format(css=css, js=js, nonce=nonce_attr, block=htmlsafe_json_dumps(block, ensure_ascii=False))
+
+
+def _not_for_shared_caches(response: Response) -> Response:
+    """A page that embeds one visitor's state must not be served to another by a cache.
+
+    Registered only by the requests that call ``consent_banner()``, so other requests pay
+    nothing for it.
+    """
+    response.vary.add("Cookie")
+    if not response.cache_control.no_store:
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
 def template_globals() -> dict[str, Any]:

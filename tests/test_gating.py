@@ -193,6 +193,26 @@ def test_consent_banner_embeds_config_and_state_and_loads_the_widget(app: Flask)
     assert f'href="/consent/consent.css?v={versions["consent.css"]}"' in html
 
 
+def test_page_with_the_banner_is_private_to_its_visitor(app: Flask) -> None:
+    @app.get("/cached")
+    def cached() -> Any:
+        response = app.make_response(render_template_string("{{ consent_banner() }}"))
+        response.cache_control.public = True
+        response.cache_control.max_age = 600
+        return response
+
+    @app.get("/other")
+    def other() -> str:
+        return "no banner here"
+
+    response = consent_client(app, "analytics").get("/cached")
+    assert "Cookie" in response.headers["Vary"]
+    assert "private" in response.headers["Cache-Control"]
+    assert "public" not in response.headers["Cache-Control"]
+    plain = app.test_client().get("/other")
+    assert "Vary" not in plain.headers and "Cache-Control" not in plain.headers
+
+
 def test_consent_banner_follows_the_language_selector_then_accept_language(tmp_path: Path) -> None:
     app = Flask(__name__, instance_path=str(tmp_path))
     app.config["SECRET_KEY"] = "k"
