@@ -323,9 +323,12 @@ def test_concurrent_decisions_on_one_sqlite_file_are_all_kept(tmp_path: Path) ->
 
     def visitor(n: int) -> list[str]:
         client = apps[n % 2].test_client()
-        acknowledged = []
+        acknowledged: list[str] = []
         for i in range(15):
-            body = {"purposes": {"analytics": i % 2 == 0}, "event_id": str(uuid.uuid4())}
+            body: dict[str, Any] = {
+                "purposes": {"analytics": i % 2 == 0},
+                "event_id": str(uuid.uuid4()),
+            }
             response = client.post("/consent/state", json=body)
             assert response.status_code == 200
             acknowledged.append(body["event_id"])

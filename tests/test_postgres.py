@@ -120,9 +120,9 @@ def test_instances_starting_at_once_create_the_tables_once_and_lose_nothing(
 
     def visitor(n: int) -> list[str]:
         client = apps[n % 4].test_client()
-        acknowledged = []
+        acknowledged: list[str] = []
         for _ in range(10):
-            body = {"purposes": {"marketing": True}, "event_id": str(uuid.uuid4())}
+            body: dict[str, Any] = {"purposes": {"marketing": True}, "event_id": str(uuid.uuid4())}
             assert client.post("/consent/state", json=body).status_code == 200
             acknowledged.append(body["event_id"])
         return acknowledged
