@@ -81,15 +81,16 @@ class ConsentConfig:
     record_ip: bool
     max_body_bytes: int
     by_id: Mapping[str, Purpose] = field(init=False)
-    required_ids: frozenset[str] = field(init=False)
     purpose_ids: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.purposes})
-        object.__setattr__(self, "purpose_ids", frozenset(p.id for p in self.purposes))
-        object.__setattr__(
-            self, "required_ids", frozenset(p.id for p in self.purposes if p.required)
-        )
+        object.__setattr__(self, "purpose_ids", frozenset(self.by_id))
+        for kind, purpose in (self.consent_mode or {}).items():
+            if purpose not in self.purpose_ids:
+                raise ConfigurationError(
+                    f"CONSENT_GOOGLE_CONSENT_MODE maps {kind!r} to unknown purpose {purpose!r}."
+                )
 
     @classmethod
     def from_app(cls, app: Flask) -> ConsentConfig:
@@ -214,12 +215,3 @@ def _load_consent_mode(value: Any) -> dict[str, str] | None:
     raise ConfigurationError(
         "CONSENT_GOOGLE_CONSENT_MODE must be False, True or a mapping of consent type to purpose."
     )
-
-
-def check_consent_mode(config: ConsentConfig) -> None:
-    """Every Consent Mode type must map to a configured purpose."""
-    for kind, purpose in (config.consent_mode or {}).items():
-        if purpose not in config.by_id:
-            raise ConfigurationError(
-                f"CONSENT_GOOGLE_CONSENT_MODE maps {kind!r} to unknown purpose {purpose!r}."
-            )

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_cookie
 
 from . import models
-from .config import DEFAULTS, ConsentConfig, check_consent_mode
+from .config import DEFAULTS, ConsentConfig
 from .cookie import CookieCodec, CookieData
 from .decorators import guarded_purposes
 from .exceptions import ConfigurationError, ConsentRequired
@@ -70,7 +70,6 @@ class ConsentManager:
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         config = ConsentConfig.from_app(app)
-        check_consent_mode(config)
         ext = AppConsent(self, app, config, self._make_store(app, config))
         ext.check_views()
         app.extensions["consent"] = ext

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, after_this_request, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .state import _current_state, _ext, current_consent, has_consent
 
@@ -69,6 +69,3 @@ def template_globals() -> dict[str, Any]:
         "has_consent": has_consent,
         "current_consent": current_consent,
     }
-
-
-__all__ = ["consent_banner", "consent_config", "escape", "template_globals"]
