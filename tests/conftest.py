@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -43,6 +46,33 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
     app.config.update(config)
     ConsentManager(app)
     return app
+
+
+def decide_concurrently(apps: list[Flask], visitors: int, decisions: int) -> list[str]:
+    """``visitors`` threads, spread over ``apps``, each posting ``decisions`` decisions at once;
+    returns the event ids the server acknowledged with 200."""
+
+    def visitor(n: int) -> list[str]:
+        client = apps[n % len(apps)].test_client()
+        acknowledged = []
+        for i in range(decisions):
+            event_id = str(uuid.uuid4())
+            body = {"purposes": {"analytics": i % 2 == 0}, "event_id": event_id}
+            assert client.post("/consent/state", json=body).status_code == 200
+            acknowledged.append(event_id)
+        return acknowledged
+
+    with ThreadPoolExecutor(max_workers=visitors) as pool:
+        return [e for events in pool.map(visitor, range(visitors)) for e in events]
+
+
+def stored_event_ids(uri: str) -> list[str]:
+    """Every event id in the store at ``uri``, read on a connection of its own."""
+    engine = sa.create_engine(uri)
+    with engine.connect() as conn:
+        stored = [r[0] for r in conn.execute(sa.text("select event_id from consent_records"))]
+    engine.dispose()
+    return stored
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import make_app
+from tests.conftest import decide_concurrently, make_app, stored_event_ids
 
 
 def _count(app: Flask) -> int:
@@ -316,28 +316,8 @@ def test_widget_files_are_served_with_long_caching_only_for_the_current_version(
 def test_concurrent_decisions_on_one_sqlite_file_are_all_kept(tmp_path: Path) -> None:
     """Two app instances (two engines) and eight threads writing at once: every decision
     answered 200 is in the store, each once."""
-    from concurrent.futures import ThreadPoolExecutor
-
     uri = f"sqlite:///{tmp_path / 'shared.db'}"
     apps = [make_app(tmp_path / name, CONSENT_DATABASE_URI=uri) for name in ("one", "two")]
-
-    def visitor(n: int) -> list[str]:
-        client = apps[n % 2].test_client()
-        acknowledged: list[str] = []
-        for i in range(15):
-            body: dict[str, Any] = {
-                "purposes": {"analytics": i % 2 == 0},
-                "event_id": str(uuid.uuid4()),
-            }
-            response = client.post("/consent/state", json=body)
-            assert response.status_code == 200
-            acknowledged.append(body["event_id"])
-        return acknowledged
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        acknowledged = [e for events in pool.map(visitor, range(8)) for e in events]
-    engine = sa.create_engine(uri)
-    with engine.connect() as conn:
-        stored = [r[0] for r in conn.execute(sa.text("select event_id from consent_records"))]
-    engine.dispose()
+    acknowledged = decide_concurrently(apps, visitors=8, decisions=15)
+    stored = stored_event_ids(uri)
     assert sorted(stored) == sorted(acknowledged) and len(stored) == 120

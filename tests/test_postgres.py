@@ -20,7 +20,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConsentManager
-from tests.conftest import make_app
+from tests.conftest import decide_concurrently, make_app, stored_event_ids
 
 pytestmark = pytest.mark.postgres
 
@@ -118,20 +118,7 @@ def test_instances_starting_at_once_create_the_tables_once_and_lose_nothing(
 ) -> None:
     apps = [make_app(tmp_path / str(n), CONSENT_DATABASE_URI=pg_url) for n in range(4)]
 
-    def visitor(n: int) -> list[str]:
-        client = apps[n % 4].test_client()
-        acknowledged: list[str] = []
-        for _ in range(10):
-            body: dict[str, Any] = {"purposes": {"marketing": True}, "event_id": str(uuid.uuid4())}
-            assert client.post("/consent/state", json=body).status_code == 200
-            acknowledged.append(body["event_id"])
-        return acknowledged
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        acknowledged = [e for events in pool.map(visitor, range(8)) for e in events]
-    engine = sa.create_engine(pg_url)
-    with engine.connect() as conn:
-        stored = [r[0] for r in conn.execute(sa.text("select event_id from consent_records"))]
-    engine.dispose()
+    acknowledged = decide_concurrently(apps, visitors=8, decisions=10)
+    stored = stored_event_ids(pg_url)
     assert sorted(stored) == sorted(acknowledged) and len(stored) == 80
     _dispose(*apps)
