@@ -8,7 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-consent_cli = AppGroup("consent", help="Consent records: create tables, read a visitor's history.")
+from .decorators import guarded_purposes
+
+consent_cli = AppGroup(
+    "consent", help="Consent records and setup: create tables, read a history, check views."
+)
 
 
 @consent_cli.command("init-db")
@@ -27,3 +31,18 @@ def history(consent_id: str) -> None:
         raise click.ClickException(f"no records for consent id {consent_id!r}")
     for record in records:
         click.echo(json.dumps(record, default=str, ensure_ascii=False))
+
+
+@consent_cli.command("check")
+def check() -> None:
+    """Check the app's consent setup for CI: every @requires_consent names a known purpose."""
+    from .checks import describe, unknown_purposes
+
+    ext = current_app.extensions["consent"]
+    found = unknown_purposes(current_app, ext.config)
+    if found:
+        raise click.ClickException(describe(found, ext.config))
+    guarded = sum(1 for view in current_app.view_functions.values() if guarded_purposes(view))
+    click.echo(
+        f"consent setup is valid: {guarded} guarded views, purposes {list(ext.config.by_id)}"
+    )

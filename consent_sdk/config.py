@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
-from .exceptions import ConfigurationError
+from .exceptions import ConfigurationError, ConsentConfigWarning
 from .purposes import DEFAULT_PURPOSES, Purpose, load_purposes
-from .texts import DEFAULT_TEXTS, TEXT_KEYS
+from .texts import DEFAULT_TEXTS, TEXT_KEYS, join_labels
 
 DAY = 86_400
 MAX_CONSENT_LIFETIME = 395 * DAY
@@ -29,7 +31,8 @@ CONSENT_MODE_DEFAULT: dict[str, str] = {
 }
 
 DEFAULTS: dict[str, Any] = {
-    "CONSENT_PURPOSES": DEFAULT_PURPOSES,
+    "CONSENT_CONTROLLER": None,
+    "CONSENT_PURPOSES": tuple(p["id"] for p in DEFAULT_PURPOSES),
     "CONSENT_POLICY_VERSION": "1",
     "CONSENT_POLICY_URL": None,
     "CONSENT_SITE_ID": "default",
@@ -37,10 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_RECORD_RETENTION": 5 * 365 * DAY,
     "CONSENT_COOKIE_NAME": "consent",
     "CONSENT_COOKIE_DOMAIN": None,
+    "CONSENT_COOKIE_PATH": None,
     "CONSENT_COOKIE_SALT": "consent_sdk.cookie",
     "CONSENT_URL_PREFIX": "/consent",
-    "CONSENT_DEFAULT_LANGUAGE": "lv",
-    "CONSENT_LANGUAGES": ("lv", "en", "ru"),
+    "CONSENT_DEFAULT_LANGUAGE": "en",
+    "CONSENT_LANGUAGES": ("en", "lv", "ru"),
     "CONSENT_TEXTS": {},
     "CONSENT_TRUSTED_ORIGINS": (),
     "CONSENT_DATABASE_URI": None,
@@ -62,6 +66,7 @@ def _seconds(name: str, value: Any) -> int:
 class ConsentConfig:
     """The app's consent settings after validation. Request code reads only this."""
 
+    controller: str
     purposes: tuple[Purpose, ...]
     policy_version: str
     policy_url: str | Mapping[str, str] | None
@@ -70,6 +75,7 @@ class ConsentConfig:
     retention: int
     cookie_name: str
     cookie_domain: str | None
+    cookie_path: str | None
     cookie_salt: str
     url_prefix: str
     default_language: str
@@ -110,20 +116,27 @@ class ConsentConfig:
                 "months (395 days) at most (rule 11). CNIL's good practice is 6 months."
             )
         prefix = "/" + str(c["CONSENT_URL_PREFIX"]).strip("/")
+        cookie_name = str(c["CONSENT_COOKIE_NAME"])
+        controller = _load_controller(c["CONSENT_CONTROLLER"])
+        necessary_cookies = [str(c.get("SESSION_COOKIE_NAME") or "session"), cookie_name]
+        purposes = load_purposes(c["CONSENT_PURPOSES"], languages, necessary_cookies)
+        _warn_about_cookies(purposes)
         return cls(
-            purposes=load_purposes(c["CONSENT_PURPOSES"], default_language),
+            controller=controller,
+            purposes=purposes,
             policy_version=str(c["CONSENT_POLICY_VERSION"]),
             policy_url=_load_policy_url(c["CONSENT_POLICY_URL"], default_language),
             site_id=str(c["CONSENT_SITE_ID"]),
             max_age=max_age,
             retention=_seconds("CONSENT_RECORD_RETENTION", c["CONSENT_RECORD_RETENTION"]),
-            cookie_name=str(c["CONSENT_COOKIE_NAME"]),
+            cookie_name=cookie_name,
             cookie_domain=c["CONSENT_COOKIE_DOMAIN"],
+            cookie_path=_load_cookie_path(c["CONSENT_COOKIE_PATH"]),
             cookie_salt=str(c["CONSENT_COOKIE_SALT"]),
             url_prefix=prefix,
             default_language=default_language,
             languages=languages,
-            texts=_load_texts(c["CONSENT_TEXTS"], languages),
+            texts=_load_texts(c["CONSENT_TEXTS"], languages, controller, purposes),
             trusted_origins=frozenset(o.rstrip("/").lower() for o in c["CONSENT_TRUSTED_ORIGINS"]),
             database_uri=c["CONSENT_DATABASE_URI"],
             consent_mode=_load_consent_mode(c["CONSENT_GOOGLE_CONSENT_MODE"]),
@@ -142,6 +155,12 @@ class ConsentConfig:
                 return base
         return self.default_language
 
+    def offers(self, requested: str) -> bool:
+        """Whether ``requested`` ("en-GB", "lv") is, or falls back to, an offered language."""
+        tag = requested.strip().lower()
+        base = tag.split("-", 1)[0].split("_", 1)[0]
+        return tag in self.languages or base in self.languages
+
     def policy_url_for(self, lang: str) -> str | None:
         """The policy link for ``lang``: a mapping's entry, or the URL with ``{lang}`` filled in."""
         url = self.policy_url
@@ -159,8 +178,8 @@ class ConsentConfig:
                 [
                     p.id,
                     p.basis,
-                    p.label(lang, self.default_language),
-                    p.description(lang, self.default_language),
+                    p.label(lang),
+                    p.description(lang),
                     list(p.cookies),
                 ]
                 for p in self.purposes
@@ -170,18 +189,79 @@ class ConsentConfig:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _load_controller(value: Any) -> str:
+    """``{"name": ..., "contact": ...}`` -> "name, contact": who the banner says is asking."""
+    if not isinstance(value, Mapping) or not all(
+        isinstance(value.get(k), str) and value[k].strip() for k in ("name", "contact")
+    ):
+        raise ConfigurationError(
+            "Set CONSENT_CONTROLLER = {'name': 'Your Company Ltd', 'contact': "
+            "'privacy@example.com'}: the banner must say who is asking for consent and how to "
+            "reach them (rule 7, GDPR 13(1)(a))."
+        )
+    return f"{value['name'].strip()}, {value['contact'].strip()}"
+
+
+def _warn_about_cookies(purposes: tuple[Purpose, ...]) -> None:
+    for p in purposes:
+        if not p.required and not p.cookies:
+            warnings.warn(
+                f"CONSENT_PURPOSES: {p.id!r} declares no cookies. List the cookies it sets "
+                "(e.g. {'id': 'analytics', 'cookies': ['_ga', '_ga_*']}): the banner must say "
+                "which cookies each purpose sets (rule 7), and the widget deletes the "
+                "declared ones when the purpose is refused.",
+                ConsentConfigWarning,
+                stacklevel=5,
+            )
+
+
+def _safe_url(url: str) -> str:
+    """A policy link the banner may render: http(s), or a path on the site (no ``javascript:``)."""
+    if any(ord(ch) < 0x21 for ch in url) or urlsplit(url).scheme.lower() not in (
+        "",
+        "http",
+        "https",
+    ):
+        raise ConfigurationError(
+            f"CONSENT_POLICY_URL {url!r} must be an http(s) URL or a path on the site."
+        )
+    return url
+
+
 def _load_policy_url(value: Any, default_language: str) -> str | dict[str, str] | None:
-    if value is None or isinstance(value, str):
-        return value
+    if value is None:
+        warnings.warn(
+            "CONSENT_POLICY_URL is not set: the banner must link to the privacy policy "
+            "(rule 7). Set it to a path such as '/privacy' or '/privacy?lang={lang}'.",
+            ConsentConfigWarning,
+            stacklevel=5,
+        )
+        return None
+    if isinstance(value, str):
+        return _safe_url(value)
     if isinstance(value, Mapping) and default_language in value:
-        return {str(k): str(v) for k, v in value.items()}
+        return {str(k): _safe_url(str(v)) for k, v in value.items()}
     raise ConfigurationError(
         "CONSENT_POLICY_URL must be a URL (it may contain '{lang}') or a mapping of language "
         f"to URL that includes the default language {default_language!r}."
     )
 
 
-def _load_texts(overrides: Any, languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+def _load_cookie_path(value: Any) -> str | None:
+    """None: the app's root (``SCRIPT_NAME``), so two apps on one host keep their own cookie."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise ConfigurationError("CONSENT_COOKIE_PATH must be a path starting with '/'.")
+    return value
+
+
+def _load_texts(
+    overrides: Any,
+    languages: tuple[str, ...],
+    controller: str,
+    purposes: tuple[Purpose, ...],
+) -> dict[str, dict[str, str]]:
     if not isinstance(overrides, Mapping):
         raise ConfigurationError("CONSENT_TEXTS must map a language to {text key: text}.")
     texts: dict[str, dict[str, str]] = {}
@@ -198,7 +278,11 @@ def _load_texts(overrides: Any, languages: tuple[str, ...]) -> dict[str, dict[st
                 f"CONSENT_TEXTS[{lang!r}] is missing {missing}: a language without built-in "
                 "texts needs all of them."
             )
-        texts[lang] = merged
+        asked = join_labels([p.label(lang) for p in purposes if not p.required], lang)
+        texts[lang] = {
+            k: v.replace("{controller}", controller).replace("{purposes}", asked)
+            for k, v in merged.items()
+        }
     stray = sorted(set(overrides) - set(languages))
     if stray:
         raise ConfigurationError(f"CONSENT_TEXTS has languages {stray} not in CONSENT_LANGUAGES.")

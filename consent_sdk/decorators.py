@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 
 from flask import current_app, request
 
+from .exceptions import ConfigurationError
 from .state import _current_state, _ext
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,9 +23,9 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
 
     Otherwise answer 403 ``{"error": "consent_required", "purposes": [...missing]}`` (or the
     app's ``@consent.consent_required_handler``). ``OPTIONS`` passes so CORS preflights work.
-    Purpose names are checked against the app's configuration when the view is registered
-    (at ``init_app``, or before the app's first request for views added later), never first
-    on a visitor's request.
+    Purpose names are checked against the app's configuration at ``init_app``, before the
+    first request for views added later (logged), and by ``flask consent check``; a view with
+    an unknown name answers 500 naming it, and no other view is affected.
     """
     if not purposes:
         raise TypeError("requires_consent() needs at least one purpose name.")
@@ -41,6 +42,13 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
             granted = _current_state().purposes
             missing = [p for p in purposes if not granted.get(p)]
             if missing and request.method != "OPTIONS":
+                unknown = [p for p in missing if p not in granted]
+                if unknown:
+                    # A view registered after init_app with a typo: only this view fails.
+                    raise ConfigurationError(
+                        f"View {request.endpoint!r} requires unknown consent purposes "
+                        f"{unknown}; CONSENT_PURPOSES defines {list(granted)}."
+                    )
                 return _ext().refuse(missing)
             if is_async:
                 return current_app.ensure_sync(view)(*args, **kwargs)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, request
 from markupsafe import escape
-from werkzeug.exceptions import BadRequest, Forbidden
+from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
 
 
 class ConsentError(Exception):
@@ -19,11 +19,16 @@ class ConfigurationError(ConsentError, RuntimeError):
     """The app's consent configuration is wrong; raised at start-up, never on a request."""
 
 
+class ConsentConfigWarning(UserWarning):
+    """A setting that works but leaves the banner short of what the rules ask (e.g. no policy
+    link); raised at start-up."""
+
+
 class UnknownPurposeError(ConsentError, ValueError):
     """A purpose name that the app's ``CONSENT_PURPOSES`` does not define."""
 
 
-def _json_response(status: int, body: Mapping[str, Any]) -> Response:
+def json_response(status: int, body: Mapping[str, Any]) -> Response:
     return Response(
         json.dumps(body, ensure_ascii=False),
         status=status,
@@ -32,7 +37,7 @@ def _json_response(status: int, body: Mapping[str, Any]) -> Response:
     )
 
 
-class InvalidRequest(BadRequest):
+class InvalidRequest(ConsentError, BadRequest):
     """400 with a JSON body naming each bad field: ``{"purposes.foo": ["Unknown purpose."]}``."""
 
     def __init__(self, message: str, fields: Mapping[str, list[str]] | None = None) -> None:
@@ -41,22 +46,56 @@ class InvalidRequest(BadRequest):
 
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         body = {"error": "invalid_request", "message": self.description, "fields": self.fields}
-        return _json_response(400, body)
+        return json_response(400, body)
 
 
-class ForbiddenOrigin(Forbidden):
-    """403 for a state-changing request sent from a page of another origin."""
+class ForbiddenOrigin(ConsentError, Forbidden):
+    """403 for a state-changing request sent from a page of another origin.
 
-    def __init__(self, origin: str) -> None:
-        super().__init__(f"Requests from {origin!r} may not change consent on this site.")
+    The message says which origin the server expected (its own scheme and host, as it sees
+    them) and which one the browser sent: behind a proxy the two differ until the app trusts
+    the proxy's ``X-Forwarded-Proto`` and ``X-Forwarded-Host``.
+    """
+
+    def __init__(self, origin: str, expected: str = "") -> None:
+        message = f"Requests from {origin!r} may not change consent on this site"
+        if expected:
+            message += (
+                f" (expected {expected!r}, this request's own scheme and host, or an origin in "
+                "CONSENT_TRUSTED_ORIGINS). Behind a reverse proxy, wrap the app in "
+                "ProxyFix(app.wsgi_app, x_proto=1, x_host=1) so the public origin is seen"
+            )
+        super().__init__(message + ".")
         self.origin = origin
+        self.expected = expected
 
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
-        body = {"error": "forbidden_origin", "message": self.description, "origin": self.origin}
-        return _json_response(403, body)
+        body = {
+            "error": "forbidden_origin",
+            "message": self.description,
+            "origin": self.origin,
+            "expected": self.expected,
+        }
+        return json_response(403, body)
 
 
-class ConsentRequired(Forbidden):
+class StoreNotReady(ConsentError, InternalServerError):
+    """The consent tables do not exist in the host's database: its migrations own them."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing = list(missing)
+        super().__init__(
+            f"The consent tables {self.missing} do not exist in the app's database. With "
+            "Flask-Migrate run `flask db migrate` and `flask db upgrade`; otherwise call "
+            "db.create_all() or run `flask consent init-db`."
+        )
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        body = {"error": "store_not_ready", "message": self.description, "tables": self.missing}
+        return json_response(500, body)
+
+
+class ConsentRequired(ConsentError, Forbidden):
     """403 for a view whose purposes the visitor has not granted.
 
     Answers JSON ``{"error": "consent_required", "purposes": [...]}``, or a short HTML page
@@ -79,4 +118,4 @@ class ConsentRequired(Forbidden):
             )
             return Response(html, status=403, mimetype="text/html")
         body = {"error": "consent_required", "purposes": self.purposes}
-        return _json_response(403, body)
+        return json_response(403, body)

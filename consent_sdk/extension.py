@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_cookie
 
 from . import models
+from .checks import check_views, report_unknown_purposes_before_first_request
 from .config import DEFAULTS, ConsentConfig
 from .cookie import CookieCodec, CookieData
-from .decorators import guarded_purposes
 from .exceptions import ConfigurationError, ConsentRequired
 from .privacy import browser_family, truncate_ip
 from .schemas import DecisionSchema, WithdrawSchema
@@ -70,26 +70,40 @@ class ConsentManager:
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         config = ConsentConfig.from_app(app)
+        check_views(app, config)
         ext = AppConsent(self, app, config, self._make_store(app, config))
-        ext.check_views()
         app.extensions["consent"] = ext
 
         from .cli import consent_cli
+        from .integrations import fit, fit_before_first_request
         from .templating import template_globals
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix)
         app.jinja_env.globals.update(template_globals())
         app.cli.add_command(consent_cli)
-        app.before_request(ext.check_views_once)
+        # Views and extensions the host adds after us (blueprints in a factory) are seen
+        # before its first request.
+        report_unknown_purposes_before_first_request(app, config)
+        fit(app, blueprint, ext.fitted)
+        fit_before_first_request(app, blueprint, ext.fitted)
+
+    @property
+    def blueprint(self) -> Blueprint:
+        """The consent API's blueprint (``consent``), e.g. for ``limiter.limit(...)`` on it."""
+        from .views import blueprint
+
+        return blueprint
 
     def _make_store(self, app: Flask, config: ConsentConfig) -> ConsentStore:
         if self.db is not None:
+            # The host's database: its migrations (or its db.create_all()) own the tables, so
+            # the SDK never creates them behind their back.
             db = self.db
             for table in models.metadata.sorted_tables:
                 if table.key not in db.metadata.tables:
                     table.to_metadata(db.metadata)
-            return ConsentStore(lambda: db.engine)
+            return ConsentStore(lambda: db.engine, create_tables=False)
         uri = config.database_uri
         if uri is None:
             os.makedirs(app.instance_path, exist_ok=True)
@@ -143,6 +157,7 @@ class AppConsent:
         # Built once: a marshmallow schema costs far more to build than to load with.
         self.decision_schema = DecisionSchema(config.purpose_ids, config.languages)
         self.withdraw_schema = WithdrawSchema(config.purpose_ids, config.languages)
+        self.fitted: set[int] = set()  # host extensions already fitted (integrations.fit)
 
     # --- the per-request hot path ------------------------------------------------------
 
@@ -202,28 +217,6 @@ class AppConsent:
             return current_app.ensure_sync(handler)(missing)  # type: ignore[no-any-return]
         raise ConsentRequired(missing)
 
-    # --- start-up checks -----------------------------------------------------------------
-
-    def check_views(self) -> None:
-        """Every ``@requires_consent`` view names configured purposes, or start-up fails."""
-        for endpoint, view in self.app.view_functions.items():
-            unknown = sorted(set(guarded_purposes(view)) - set(self.config.by_id))
-            if unknown:
-                raise ConfigurationError(
-                    f"View {endpoint!r} requires unknown consent purposes {unknown}; "
-                    f"CONSENT_PURPOSES defines {list(self.config.by_id)}."
-                )
-
-    def check_views_once(self) -> None:
-        """Also check views registered after ``init_app``, before the first request is served.
-
-        Once it has passed it takes itself off the app's ``before_request`` list, so it costs
-        nothing on later requests.
-        """
-        self.check_views()
-        funcs = self.app.before_request_funcs
-        funcs[None] = [f for f in funcs.get(None, []) if f != self.check_views_once]
-
     # --- deciding --------------------------------------------------------------------------
 
     def public_config(self, lang: str | None) -> dict[str, Any]:
@@ -243,8 +236,8 @@ class AppConsent:
                         "id": p.id,
                         "required": p.required,
                         "basis": p.basis,
-                        "label": p.label(lang, cfg.default_language),
-                        "description": p.description(lang, cfg.default_language),
+                        "label": p.label(lang),
+                        "description": p.description(lang),
                         "cookies": list(p.cookies),
                     }
                     for p in cfg.purposes
@@ -253,6 +246,22 @@ class AppConsent:
                 "cookie_domain": cfg.cookie_domain,
             }
         return cached
+
+    def request_config(self, lang: str | None) -> dict[str, Any]:
+        """``public_config`` with a site-relative policy link under the app's root.
+
+        Under ``SCRIPT_NAME=/site``, ``CONSENT_POLICY_URL="/privacy"`` means ``/site/privacy``.
+        """
+        cached = self.public_config(lang)
+        root = request.script_root
+        url = cached["policy_url"]
+        if not root or not url or not url.startswith("/") or url.startswith("//"):
+            return cached
+        return {**cached, "policy_url": root + url}
+
+    def cookie_path(self) -> str:
+        """``CONSENT_COOKIE_PATH``, else the app's root: apps on one host keep their own."""
+        return self.config.cookie_path or request.script_root or "/"
 
     def decide(
         self,
@@ -330,7 +339,7 @@ class AppConsent:
             self.config.cookie_name,
             token,
             max_age=max_age,
-            path="/",
+            path=self.cookie_path(),
             domain=self.config.cookie_domain,
             secure=request.is_secure,
             httponly=True,
@@ -340,7 +349,7 @@ class AppConsent:
     def clear_cookie(self, response: Response) -> None:
         response.delete_cookie(
             self.config.cookie_name,
-            path="/",
+            path=self.cookie_path(),
             domain=self.config.cookie_domain,
             secure=request.is_secure,
             httponly=True,

@@ -40,4 +40,4 @@ def check_origin(request: Request, trusted: frozenset[str]) -> None:
         origin = header.rstrip("/").lower()
     own = f"{request.scheme}://{request.host}".lower()
     if origin != own and origin not in trusted:
-        raise ForbiddenOrigin(origin)
+        raise ForbiddenOrigin(origin, own)

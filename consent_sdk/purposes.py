@@ -32,11 +32,11 @@ class Purpose:
         """Exempt purposes are always granted and cannot be refused."""
         return self.basis == "exempt"
 
-    def label(self, lang: str, default: str) -> str:
-        return self.labels.get(lang) or self.labels[default]
+    def label(self, lang: str) -> str:
+        return self.labels[lang]
 
-    def description(self, lang: str, default: str) -> str:
-        return self.descriptions.get(lang) or self.descriptions[default]
+    def description(self, lang: str) -> str:
+        return self.descriptions[lang]
 
 
 def _texts(lv: str, en: str, ru: str) -> dict[str, str]:
@@ -53,48 +53,52 @@ DEFAULT_PURPOSES: list[dict[str, Any]] = [
             "Keep the site working and secure, and remember your cookie choice.",
             "Обеспечивают работу и безопасность сайта и запоминают ваш выбор cookie.",
         ),
-        "cookies": ["session", "consent"],
+        # Filled in from SESSION_COOKIE_NAME and CONSENT_COOKIE_NAME unless the site lists them.
+        "cookies": None,
     },
     {
         "id": "preferences",
         "basis": "consent",
         "labels": _texts("Iestatījumi", "Preferences", "Настройки"),
         "descriptions": _texts(
-            "Atceras jūsu valodas un attēlojuma izvēles.",
-            "Remember your language and display choices.",
-            "Запоминают ваш язык и параметры отображения.",
+            "Atceras jūsu izvēles, piemēram, valodu un attēlojuma iestatījumus.",
+            "Remember your choices, such as language and display settings.",
+            "Запоминают ваши настройки, например язык и параметры отображения.",
         ),
-        "cookies": ["lang"],
+        "cookies": [],
     },
     {
         "id": "analytics",
         "basis": "consent",
         "labels": _texts("Statistika", "Analytics", "Статистика"),
         "descriptions": _texts(
-            "Palīdz saprast, kā vietne tiek izmantota, lai to uzlabotu (statistika un "
-            "darbības analīze).",
-            "Help us understand how the site is used so that we can improve it (statistics "
-            "and activity analysis).",
-            "Помогают понять, как используется сайт, чтобы его улучшать (статистика и анализ "
-            "активности).",
+            "Mēra, kā vietne tiek izmantota, lai to varētu uzlabot.",
+            "Measure how the site is used so that it can be improved.",
+            "Измеряют, как используется сайт, чтобы его можно было улучшить.",
         ),
-        "cookies": ["_sa_id", "_ga", "_ga_*", "_gid"],
+        "cookies": [],
     },
     {
         "id": "marketing",
         "basis": "consent",
         "labels": _texts("Mārketings", "Marketing", "Маркетинг"),
         "descriptions": _texts(
-            "Ļauj reklamēt mūsu pakalpojumus, mērīt reklāmas efektivitāti un rādīt saturu, "
-            "kas iegults no citiem pakalpojumiem.",
-            "Let us advertise our services, measure how well that works, and show content "
-            "embedded from other services.",
-            "Позволяют рекламировать наши услуги, измерять эффективность рекламы и показывать "
-            "контент, встроенный из других сервисов.",
+            "Reklāma, tās efektivitātes mērīšana un saturs, kas iegults no citiem "
+            "pakalpojumiem un var jūs izsekot.",
+            "Advertising, measuring how well it works, and content embedded from other "
+            "services that may track you.",
+            "Реклама, измерение её эффективности и контент, встроенный из других сервисов, "
+            "которые могут вас отслеживать.",
         ),
-        "cookies": ["_sa_mkt", "_fbp", "_gcl_*"],
+        "cookies": [],
     },
 ]
+"""Generic purposes for any site, in the built-in languages. A site lists the ones it uses in
+``CONSENT_PURPOSES`` by id (``"analytics"``) or as a dict of what differs
+(``{"id": "analytics", "cookies": ["_ga", "_ga_*"]}``): labels and descriptions merge per
+language, every other field replaces the default."""
+
+_BY_ID = {p["id"]: p for p in DEFAULT_PURPOSES}
 
 _ID = validate.Regexp(r"^[a-z][a-z0-9_]{0,31}$", error="Must be 1-32 of a-z, 0-9, _ (a-z first).")
 _COOKIE = validate.Regexp(r"^[!#$%&'+\-.^_`|~0-9A-Za-z*]{1,128}$", error="Not a cookie name.")
@@ -115,26 +119,62 @@ class _PurposeSchema(Schema):
     cookies = fields.List(fields.String(validate=_COOKIE), load_default=list)
 
 
-def load_purposes(raw: Any, default_language: str) -> tuple[Purpose, ...]:
-    """Validate ``CONSENT_PURPOSES``; the error names the bad entry and field."""
+def _merged(entry: Any) -> Any:
+    """An entry of ``CONSENT_PURPOSES`` with the built-in purpose of the same id under it."""
+    if isinstance(entry, str):
+        entry = {"id": entry}
+    if not isinstance(entry, Mapping):
+        return entry
+    default = _BY_ID.get(str(entry.get("id")))
+    if default is None:
+        return entry
+    merged = {**default, **entry}
+    for field in ("labels", "descriptions"):
+        if isinstance(entry.get(field), Mapping):
+            merged[field] = {**default[field], **entry[field]}
+    return merged
+
+
+def load_purposes(
+    raw: Any, languages: Sequence[str], necessary_cookies: Sequence[str] = ()
+) -> tuple[Purpose, ...]:
+    """Validate ``CONSENT_PURPOSES``; the error names the bad entry and field.
+
+    Every purpose needs a label and a description in every offered language: a visitor must
+    not be asked in a language other than the one the banner speaks.
+    """
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes) or not raw:
-        raise ConfigurationError("CONSENT_PURPOSES must be a non-empty list of purpose dicts.")
+        raise ConfigurationError(
+            "CONSENT_PURPOSES must be a non-empty list of purpose ids or dicts, e.g. "
+            "['necessary', {'id': 'analytics', 'cookies': ['_ga', '_ga_*']}]."
+        )
     schema = _PurposeSchema()
     purposes: list[Purpose] = []
-    for index, entry in enumerate(raw):
+    for index, given in enumerate(raw):
+        entry = _merged(given)
         name = entry.get("id", f"#{index}") if isinstance(entry, Mapping) else f"#{index}"
+        if isinstance(entry, Mapping) and entry.get("cookies", ()) is None:
+            entry = {**entry, "cookies": list(necessary_cookies)}
         try:
             data = schema.load(entry)
         except ValidationError as exc:
+            hint = (
+                ""
+                if name in _BY_ID
+                else f" (built-in purposes, which need only their id: {sorted(_BY_ID)})"
+            )
             raise ConfigurationError(
-                f"CONSENT_PURPOSES entry {name!r} is invalid: {exc.messages}"
+                f"CONSENT_PURPOSES entry {name!r} is invalid: {exc.messages}{hint}"
             ) from None
         for field in ("labels", "descriptions"):
-            if default_language not in data[field]:
-                raise ConfigurationError(
-                    f"CONSENT_PURPOSES entry {name!r}: {field} needs a text in the default "
-                    f"language {default_language!r}."
-                )
+            for lang in languages:
+                if not data[field].get(lang):
+                    raise ConfigurationError(
+                        f"CONSENT_PURPOSES entry {name!r} has no {field[:-1]} in {lang!r}, "
+                        f"which CONSENT_LANGUAGES offers: add {field}[{lang!r}] or stop "
+                        "offering that language (a visitor must be asked in the language "
+                        "the banner speaks)."
+                    )
         purposes.append(
             Purpose(
                 id=data["id"],

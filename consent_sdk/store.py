@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from . import models
+from .exceptions import StoreNotReady
 
 
 def create_own_engine(uri: str) -> Engine:
@@ -54,8 +55,11 @@ def create_own_engine(uri: str) -> Engine:
 class ConsentStore:
     """Append-only access to the consent tables."""
 
-    def __init__(self, get_engine: Callable[[], Engine]) -> None:
+    def __init__(self, get_engine: Callable[[], Engine], *, create_tables: bool = True) -> None:
+        """``create_tables=False``: the host's migrations own the tables; a missing one is
+        ``StoreNotReady`` (naming the command to run), never created behind their back."""
         self._get_engine = get_engine
+        self._create = create_tables
         self._ready: set[int] = set()
         self._known_texts: set[str] = set()
         self._lock = Lock()
@@ -64,8 +68,19 @@ class ConsentStore:
     def engine(self) -> Engine:
         engine = self._get_engine()
         if id(engine) not in self._ready:
-            self.create_tables(engine)
+            if self._create:
+                self.create_tables(engine)
+            else:
+                self._check_tables(engine)
         return engine
+
+    def _check_tables(self, engine: Engine) -> None:
+        """Look for the tables until they are there (then never again)."""
+        inspector = sa.inspect(engine)
+        missing = [t.name for t in models.metadata.sorted_tables if not inspector.has_table(t.name)]
+        if missing:
+            raise StoreNotReady(missing)
+        self._ready.add(id(engine))
 
     def create_tables(self, engine: Engine | None = None) -> None:
         """Create the consent tables if missing (also ``flask consent init-db``)."""

@@ -8,22 +8,30 @@ from flask import Response, after_this_request, request, url_for
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from .integrations import babel_language
 from .state import _current_state, _ext, current_consent, has_consent
 
 
-def page_language(lang: str | None = None) -> str:
-    """The banner's language: given, else the app's selector, else Accept-Language, else default."""
+def page_language(lang: str | None = None) -> tuple[str, bool]:
+    """The banner's language, and whether the server chose it (the widget keeps it then).
+
+    In order: ``lang`` given here, the app's ``@consent.language_selector``, Flask-Babel's
+    locale. With none of them (or a language the site does not offer) the server sends the
+    default language and the widget switches to the page's ``<html lang>`` if it is offered.
+    The browser's Accept-Language is not used: the banner speaks the page's language.
+    """
     ext = _ext()
     if lang is None and ext.manager._language_selector is not None:
         lang = ext.manager._language_selector()
     if lang is None:
-        lang = request.accept_languages.best_match(ext.config.languages)
-    return ext.config.language(lang)
+        lang = babel_language()
+    chosen = ext.config.language(lang)
+    return chosen, lang is not None and ext.config.offers(lang)
 
 
 def consent_config(lang: str | None = None) -> dict[str, Any]:
     """The ``Config`` of the page's language, e.g. to list purposes and cookies on a policy page."""
-    return _ext().public_config(page_language(lang))
+    return _ext().request_config(page_language(lang)[0])
 
 
 def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
@@ -34,7 +42,9 @@ def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
     """
     ext = _ext()
     after_this_request(_not_for_shared_caches)
-    block = dict(consent_config(lang))
+    chosen, fixed = page_language(lang)
+    block = dict(ext.request_config(chosen))
+    block["lang_fixed"] = fixed
     block["api"] = url_for("consent.config").rsplit("/", 1)[0]
     block["state"] = _current_state().to_dict()
     block["gpc"] = request.headers.get("Sec-GPC") == "1"

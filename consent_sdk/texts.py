@@ -1,8 +1,10 @@
 """The banner's built-in texts in Latvian, English and Russian.
 
 Sites override any of them with ``CONSENT_TEXTS = {"en": {"banner_title": "..."}}``. Every
-string is shown by the widget as text, never parsed as HTML. ``{purpose}`` is replaced by a
-purpose's label.
+string is shown by the widget as text, never parsed as HTML. The server fills in
+``{controller}`` (``CONSENT_CONTROLLER``) and ``{purposes}`` (the labels of the purposes that
+need consent, so the banner never names one the site does not ask for); the widget fills in
+``{purpose}`` (a purpose's label) and ``{content}`` (a blocked iframe's title or host).
 """
 
 from __future__ import annotations
@@ -32,13 +34,24 @@ TEXT_KEYS: tuple[str, ...] = (
     "saved_offline",
 )
 
+AND: dict[str, str] = {"lv": "un", "en": "and", "ru": "и"}
+"""How a list's last two items are joined in the built-in languages; others use a comma."""
+
+
+def join_labels(labels: list[str], lang: str) -> str:
+    """``["Analytics", "Marketing"]`` -> ``"Analytics and Marketing"`` (in ``lang``)."""
+    if len(labels) < 2 or lang not in AND:
+        return ", ".join(labels)
+    return f"{', '.join(labels[:-1])} {AND[lang]} {labels[-1]}"
+
+
 DEFAULT_TEXTS: dict[str, dict[str, str]] = {
     "lv": {
         "banner_title": "Sīkfaili šajā vietnē",
         "banner_text": (
             "Mēs izmantojam nepieciešamos sīkfailus, lai vietne darbotos. Ar jūsu piekrišanu "
-            "izmantosim arī sīkfailus iestatījumu atcerēšanai, statistikai un mārketingam. "
-            "Varat piekrist visiem, atteikties no visiem vai izvēlēties paši."
+            "izmantosim sīkfailus arī šādiem mērķiem: {purposes}. Varat piekrist visiem, "
+            "atteikties no visiem vai izvēlēties paši."
         ),
         "accept_all": "Piekrist visiem",
         "reject_all": "Atteikties no visiem",
@@ -53,7 +66,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "close": "Aizvērt",
         "always_on": "Vienmēr ieslēgti",
         "policy_link": "Privātuma politika",
-        "controller": "Pārzinis: SIA StepAhead, info@stepahead.lv",
+        "controller": "Pārzinis: {controller}",
         "withdraw_hint": (
             "Piekrišanu jebkurā brīdī varat mainīt vai atsaukt sadaļā “Sīkfailu iestatījumi”."
         ),
@@ -65,7 +78,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
             "Jūsu pārlūks sūta signālu “Global Privacy Control”, tāpēc mārketinga sīkfaili "
             "ir atteikti."
         ),
-        "placeholder_text": "Šis saturs ir bloķēts, jo tas izmanto sīkfailus mērķim: {purpose}.",
+        "placeholder_text": "“{content}” ir bloķēts, jo tas izmanto sīkfailus mērķim: {purpose}.",
         "placeholder_button": "Atļaut: {purpose}",
         "saved_offline": "Jūsu izvēle ir piemērota, bet vēl nav saglabāta serverī.",
     },
@@ -73,8 +86,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "banner_title": "Cookies on this site",
         "banner_text": (
             "We use necessary cookies to make this site work. With your consent we also use "
-            "cookies to remember your preferences, for statistics and for marketing. You can "
-            "accept all, reject all or choose."
+            "cookies for these purposes: {purposes}. You can accept all, reject all or choose."
         ),
         "accept_all": "Accept all",
         "reject_all": "Reject all",
@@ -89,7 +101,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "close": "Close",
         "always_on": "Always on",
         "policy_link": "Privacy policy",
-        "controller": "Controller: SIA StepAhead, info@stepahead.lv",
+        "controller": "Controller: {controller}",
         "withdraw_hint": (
             "You can change or withdraw your consent at any time in “Cookie settings”."
         ),
@@ -100,7 +112,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "gpc_notice": (
             "Your browser sends a Global Privacy Control signal, so marketing cookies are refused."
         ),
-        "placeholder_text": "This content is blocked because it uses cookies for: {purpose}.",
+        "placeholder_text": "“{content}” is blocked because it uses cookies for: {purpose}.",
         "placeholder_button": "Allow {purpose}",
         "saved_offline": "Your choice applies, but it is not yet saved on the server.",
     },
@@ -108,8 +120,8 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "banner_title": "Файлы cookie на этом сайте",
         "banner_text": (
             "Мы используем необходимые файлы cookie для работы сайта. С вашего согласия мы "
-            "также используем cookie для сохранения настроек, статистики и маркетинга. Вы "
-            "можете принять все, отклонить все или выбрать сами."
+            "также используем cookie для следующих целей: {purposes}. Вы можете принять все, "
+            "отклонить все или выбрать сами."
         ),
         "accept_all": "Принять все",
         "reject_all": "Отклонить все",
@@ -124,7 +136,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "close": "Закрыть",
         "always_on": "Всегда включены",
         "policy_link": "Политика конфиденциальности",
-        "controller": "Оператор данных: SIA StepAhead, info@stepahead.lv",
+        "controller": "Оператор данных: {controller}",
         "withdraw_hint": (
             "Вы можете в любой момент изменить или отозвать согласие в разделе «Настройки cookie»."
         ),
@@ -136,7 +148,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
             "Ваш браузер передаёт сигнал Global Privacy Control, поэтому маркетинговые cookie "
             "отклонены."
         ),
-        "placeholder_text": "Этот контент заблокирован: он использует cookie для цели «{purpose}».",
+        "placeholder_text": "«{content}» заблокирован: он использует cookie для цели «{purpose}».",
         "placeholder_button": "Разрешить: {purpose}",
         "saved_offline": "Ваш выбор применён, но ещё не сохранён на сервере.",
     },

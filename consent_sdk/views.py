@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.wrappers import Response as BaseResponse
 
-from .exceptions import InvalidRequest
+from .exceptions import ConsentError, InvalidRequest, json_response
 from .origin import check_origin
 from .schemas import HistorySchema, flatten_errors
 from .state import _current_state, _ext, remember_state
@@ -16,6 +18,25 @@ from .state import _current_state, _ext, remember_state
 blueprint = Blueprint("consent", __name__)
 
 _CONTENT_TYPES = {"consent.js": "text/javascript", "consent.css": "text/css"}
+
+
+def _json_error(exc: HTTPException) -> BaseResponse:
+    """The API answers every error as JSON, whatever handlers the host has for its pages.
+
+    Registered on the blueprint for each status code: Flask looks at a blueprint's handlers
+    for a code before the app's handlers for that code, so a host's ``@app.errorhandler(403)``
+    or ``@app.errorhandler(HTTPException)`` cannot replace ``forbidden_origin``, ``fields`` or
+    ``purposes`` in the API's answers (it still handles the host's own pages).
+    """
+    if isinstance(exc, ConsentError):
+        return exc.get_response()
+    code = exc.code or 500
+    name = (exc.name or "error").lower().replace(" ", "_")
+    return json_response(code, {"error": name, "message": exc.description})
+
+
+for _code in default_exceptions:
+    blueprint.register_error_handler(_code, _json_error)
 
 
 def _no_store(response: Response) -> Response:
@@ -40,7 +61,7 @@ def static_file(name: str) -> Response:
 
 @blueprint.get("/config")
 def config() -> Response:
-    return jsonify(_ext().public_config(request.args.get("lang")))
+    return jsonify(_ext().request_config(request.args.get("lang")))
 
 
 @blueprint.get("/state")

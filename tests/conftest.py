@@ -35,6 +35,22 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 
+CONTROLLER = {"name": "Example Ltd", "contact": "privacy@example.test"}
+PURPOSES: list[Any] = [
+    "necessary",
+    {"id": "preferences", "cookies": ["lang"]},
+    {"id": "analytics", "cookies": ["_sa_id", "_ga", "_ga_*", "_gid"]},
+    {"id": "marketing", "cookies": ["_sa_mkt", "_fbp", "_gcl_*"]},
+]
+"""The built-in purposes, each with the cookies the test tags set (a site declares its own)."""
+SITE = {
+    "CONSENT_CONTROLLER": CONTROLLER,
+    "CONSENT_POLICY_URL": "/privacy",
+    "CONSENT_PURPOSES": PURPOSES,
+}
+"""What every site sets: who asks, where the policy is, what it asks for."""
+
+
 def make_app(tmp_path: Path, **config: Any) -> Flask:
     """A minimal host app with the extension on an SQLite file in ``tmp_path``."""
     app = Flask(__name__, instance_path=str(tmp_path / "instance"))
@@ -42,6 +58,7 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
         TESTING=True,
         SECRET_KEY="test-secret",
         CONSENT_DATABASE_URI=f"sqlite:///{tmp_path / 'consent.db'}",
+        **SITE,
     )
     app.config.update(config)
     ConsentManager(app)

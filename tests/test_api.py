@@ -19,7 +19,7 @@ def _count(app: Flask) -> int:
         return int(conn.execute(sa.text("select count(*) from consent_records")).scalar_one())
 
 
-def test_config_speaks_the_asked_language_and_falls_back_to_latvian(client: Any) -> None:
+def test_config_speaks_the_asked_language_and_falls_back_to_the_default(client: Any) -> None:
     en = client.get("/consent/config?lang=en").json
     assert en["lang"] == "en" and en["texts"]["reject_all"] == "Reject all"
     assert [p["id"] for p in en["purposes"]] == [
@@ -32,7 +32,7 @@ def test_config_speaks_the_asked_language_and_falls_back_to_latvian(client: Any)
     assert "_ga_*" in en["purposes"][2]["cookies"]
     assert client.get("/consent/config?lang=ru-RU").json["texts"]["accept_all"] == "Принять все"
     fallback = client.get("/consent/config?lang=de").json
-    assert fallback["lang"] == "lv" and fallback["texts"]["accept_all"] == "Piekrist visiem"
+    assert fallback["lang"] == "en" and fallback["texts"]["accept_all"] == "Accept all"
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_policy_url_mapping_needs_the_default_language(tmp_path: Path) -> None:
     from consent_sdk import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="CONSENT_POLICY_URL"):
-        make_app(tmp_path, CONSENT_POLICY_URL={"en": "/en/privacy"})
+        make_app(tmp_path, CONSENT_POLICY_URL={"lv": "/lv/privacy"})
 
 
 def test_rule_16_texts_hash_differs_per_language(client: Any) -> None:

@@ -13,7 +13,7 @@ from flask import Flask
 from itsdangerous import URLSafeSerializer
 
 from consent_sdk.testing import consent_cookie
-from tests.conftest import make_app
+from tests.conftest import PURPOSES, make_app
 
 GRANT_ANALYTICS = {"purposes": {"analytics": True}}
 
@@ -109,7 +109,7 @@ def test_rule_11_a_purpose_added_since_the_decision_asks_again(tmp_path: Path) -
     client = make_app(tmp_path).test_client()
     token = _decide(client)
     video = {**DEFAULT_PURPOSES[3], "id": "video", "cookies": ["_yt*"]}
-    more = make_app(tmp_path, CONSENT_PURPOSES=[*DEFAULT_PURPOSES, video]).test_client()
+    more = make_app(tmp_path, CONSENT_PURPOSES=[*PURPOSES, video]).test_client()
     more.set_cookie("consent", token)
     assert _state(more)["decided"] is False
     state = more.post("/consent/state", json={"purposes": {"video": True}}).json

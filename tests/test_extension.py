@@ -12,13 +12,13 @@ from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConfigurationError, ConsentManager
 from consent_sdk.purposes import DEFAULT_PURPOSES
-from tests.conftest import make_app
+from tests.conftest import PURPOSES, SITE, make_app
 
 
 def test_init_app_in_a_factory_stores_state_in_extensions(tmp_path: Path) -> None:
     consent = ConsentManager()
     app = Flask(__name__, instance_path=str(tmp_path))
-    app.config["SECRET_KEY"] = "k"
+    app.config.update(SECRET_KEY="k", **SITE)
     consent.init_app(app)
     assert app.extensions["consent"].manager is consent
     assert app.extensions["consent"].config.policy_version == "1"
@@ -46,7 +46,10 @@ def _purposes(**changes: Any) -> list[dict[str, Any]]:
     [
         (_purposes(basis="legitimate_interest"), "'analytics'.*legitimate-interest"),
         (_purposes(id="Analytics!"), "'Analytics!'"),
-        (_purposes(labels={"en": "Analytics"}), "'analytics'.*labels.*'lv'"),
+        (
+            [*PURPOSES, {**DEFAULT_PURPOSES[2], "id": "video", "labels": {"en": "Video"}}],
+            "'video' has no label in 'lv'",
+        ),
         (_purposes(cookies=["bad cookie"]), "'analytics'.*cookies"),
         (_purposes(id="marketing"), r"\['marketing'\] more than once"),
         ([p for p in DEFAULT_PURPOSES if p["id"] != "necessary"], "'necessary' purpose"),
@@ -56,7 +59,7 @@ def _purposes(**changes: Any) -> list[dict[str, Any]]:
     ids=[
         "legitimate-interest",
         "bad-id",
-        "no-default-label",
+        "label-missing-in-an-offered-language",
         "bad-cookie",
         "duplicate",
         "no-necessary",
@@ -80,7 +83,26 @@ def test_rule_11_consent_lifetime_above_13_months_is_refused(tmp_path: Path) -> 
     ("config", "message"),
     [
         ({"CONSENT_TEXTS": {"en": {"acept_all": "typo"}}}, "unknown keys.*acept_all"),
-        ({"CONSENT_LANGUAGES": ("lv", "de")}, r"CONSENT_TEXTS\['de'\] is missing"),
+        (
+            {"CONSENT_LANGUAGES": ("en", "de"), "CONSENT_PURPOSES": ["necessary"]},
+            r"'necessary' has no label in 'de'",
+        ),
+        (
+            {
+                "CONSENT_LANGUAGES": ("en", "de"),
+                "CONSENT_PURPOSES": [{"id": "necessary", "labels": {"de": "Nötig"}}],
+            },
+            r"'necessary' has no description in 'de'",
+        ),
+        (
+            {
+                "CONSENT_LANGUAGES": ("en", "de"),
+                "CONSENT_PURPOSES": [
+                    {"id": "necessary", "labels": {"de": "N"}, "descriptions": {"de": "N"}}
+                ],
+            },
+            r"CONSENT_TEXTS\['de'\] is missing",
+        ),
         ({"CONSENT_DEFAULT_LANGUAGE": "de"}, "not in CONSENT_LANGUAGES"),
         ({"CONSENT_GOOGLE_CONSENT_MODE": {"ad_storage": "ads"}}, "unknown purpose 'ads'"),
         ({"CONSENT_MAX_AGE": -1}, "positive"),
@@ -95,7 +117,7 @@ def test_other_bad_settings_fail_at_start_up(
 
 def test_default_store_is_an_sqlite_file_in_the_instance_folder(tmp_path: Path) -> None:
     app = Flask(__name__, instance_path=str(tmp_path / "inst"))
-    app.config["SECRET_KEY"] = "k"
+    app.config.update(SECRET_KEY="k", **SITE)
     ConsentManager(app)
     response = app.test_client().post("/consent/state", json={"purposes": {"analytics": True}})
     assert response.status_code == 200
@@ -112,7 +134,9 @@ def test_host_app_with_its_own_db_keeps_working_and_holds_the_consent_tables(
         text = sa.Column(sa.String(50))
 
     app = Flask(__name__, instance_path=str(tmp_path))
-    app.config.update(SECRET_KEY="k", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'host.db'}")
+    app.config.update(
+        SECRET_KEY="k", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'host.db'}", **SITE
+    )
     db.init_app(app)
     ConsentManager(app, db=db)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask, jsonify, render_template_string
+from flask import Blueprint, Flask, jsonify, render_template_string
 
 from consent_sdk import (
     ConfigurationError,
@@ -23,7 +23,7 @@ from consent_sdk import (
     requires_consent,
 )
 from consent_sdk.testing import consent_client, set_consent
-from tests.conftest import make_app
+from tests.conftest import SITE, make_app
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def test_async_views_are_gated(app: Flask) -> None:
 
 def test_refusal_handler_can_be_replaced(tmp_path: Path) -> None:
     app = Flask(__name__, instance_path=str(tmp_path))
-    app.config["SECRET_KEY"] = "k"
+    app.config.update(SECRET_KEY="k", **SITE)
     consent = ConsentManager(app)
 
     @consent.consent_required_handler
@@ -122,25 +122,44 @@ def test_refusal_can_be_caught_with_an_errorhandler(app: Flask) -> None:
 
 def test_unknown_purpose_on_a_view_fails_at_registration(tmp_path: Path) -> None:
     app = Flask(__name__, instance_path=str(tmp_path))
-    app.config["SECRET_KEY"] = "k"
+    app.config.update(SECRET_KEY="k", **SITE)
 
     @app.get("/x")
     @requires_consent("analytcs")
     def x() -> str:
         return "x"
 
-    with pytest.raises(ConfigurationError, match=r"'x' requires unknown.*analytcs"):
+    with pytest.raises(ConfigurationError, match=r"view 'x' requires \['analytcs'\]"):
         ConsentManager(app)
 
 
-def test_unknown_purpose_on_a_view_added_after_init_fails_before_serving(app: Flask) -> None:
-    @app.get("/late")
+def test_unknown_purpose_on_a_blueprint_registered_after_init_fails_only_that_view(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = Flask(__name__, instance_path=str(tmp_path))
+    app.config.update(SECRET_KEY="k", **SITE)
+    ConsentManager(app)
+    late = Blueprint("late", __name__)
+
+    @late.get("/late")
     @requires_consent("advertising")
-    def late() -> str:
+    def late_view() -> str:
         return "late"
 
-    with pytest.raises(ConfigurationError, match="advertising"):
-        app.test_client().get("/")
+    @late.get("/fine")
+    def fine() -> str:
+        return "fine"
+
+    app.register_blueprint(late)  # after init_app, as flaskr's factory does
+    client = app.test_client()
+    with caplog.at_level("ERROR"):
+        assert client.get("/fine").text == "fine"
+    # Logged before the first request is served, naming the view and the typo.
+    assert "'late.late_view' requires ['advertising']" in caplog.text
+    app.testing = False  # answer the error as a visitor would see it, not re-raise it
+    assert client.get("/late").status_code == 500
+    assert "requires unknown consent purposes ['advertising']" in caplog.text
+    assert client.get("/fine").text == "fine"
 
 
 @pytest.mark.parametrize("bad", [(), ("",), ("Analytics",), (1,)])
@@ -213,32 +232,38 @@ def test_page_with_the_banner_is_private_to_its_visitor(app: Flask) -> None:
     assert "Vary" not in plain.headers and "Cache-Control" not in plain.headers
 
 
-def test_consent_banner_follows_the_language_selector_then_accept_language(tmp_path: Path) -> None:
+def test_consent_banner_language_argument_then_selector_then_default(tmp_path: Path) -> None:
     app = Flask(__name__, instance_path=str(tmp_path))
-    app.config["SECRET_KEY"] = "k"
+    app.config.update(SECRET_KEY="k", **SITE)
     consent = ConsentManager(app)
 
     @app.get("/")
     def home() -> str:
         return render_template_string("{{ consent_banner() }}")
 
+    @app.get("/ru")
+    def russian() -> str:
+        return render_template_string("{{ consent_banner(lang='ru') }}")
+
     client = app.test_client()
-    assert _banner_block(client.get("/").text)["lang"] == "lv"
-    assert (
-        _banner_block(client.get("/", headers={"Accept-Language": "ru,en;q=0.5"}).text)["lang"]
-        == "ru"
-    )
+    # No choice on the server: the default, and the widget may follow the page's <html lang>.
+    # The browser's Accept-Language is not the page's language and is not used.
+    block = _banner_block(client.get("/", headers={"Accept-Language": "ru,en;q=0.5"}).text)
+    assert (block["lang"], block["lang_fixed"]) == ("en", False)
 
     @consent.language_selector
     def pick() -> str:
-        return "en"
+        return "lv"
 
-    assert _banner_block(client.get("/", headers={"Accept-Language": "ru"}).text)["lang"] == "en"
+    block = _banner_block(client.get("/", headers={"Accept-Language": "ru"}).text)
+    assert (block["lang"], block["lang_fixed"]) == ("lv", True)
+    block = _banner_block(client.get("/ru").text)
+    assert (block["lang"], block["lang_fixed"]) == ("ru", True)
 
 
 def test_consent_banner_escapes_texts_so_they_cannot_close_the_script(tmp_path: Path) -> None:
     evil = "</script><script>alert(1)</script>"
-    app = make_app(tmp_path, CONSENT_TEXTS={"lv": {"banner_title": evil}})
+    app = make_app(tmp_path, CONSENT_TEXTS={"en": {"banner_title": evil}})
 
     @app.get("/")
     def home() -> str:

@@ -20,7 +20,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConsentManager
-from tests.conftest import decide_concurrently, make_app, stored_event_ids
+from tests.conftest import SITE, decide_concurrently, make_app, stored_event_ids
 
 pytestmark = pytest.mark.postgres
 
@@ -101,9 +101,11 @@ def test_host_flask_sqlalchemy_db_on_postgres_holds_the_consent_tables(
 ) -> None:
     db = SQLAlchemy()
     app = Flask(__name__, instance_path=str(tmp_path))
-    app.config.update(SECRET_KEY="k", SQLALCHEMY_DATABASE_URI=pg_url)
+    app.config.update(SECRET_KEY="k", SQLALCHEMY_DATABASE_URI=pg_url, **SITE)
     db.init_app(app)
     ConsentManager(app, db=db)
+    with app.app_context():
+        db.create_all()
     client = app.test_client()
     state = client.post("/consent/state", json={"purposes": {"preferences": True}}).json
     with app.app_context():

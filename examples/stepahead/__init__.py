@@ -17,6 +17,7 @@ from flask import Flask
 
 from consent_sdk import ConsentManager
 
+from . import consent_setup
 from .models import db
 from .security import init_security
 from .views import bp, init_language
@@ -50,10 +51,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'stepahead.db'}",
         CONSENT_SITE_ID="stepahead.lv",
+        CONSENT_CONTROLLER=consent_setup.CONTROLLER,
+        CONSENT_PURPOSES=consent_setup.PURPOSES,
         CONSENT_POLICY_VERSION=POLICY_VERSION,
         CONSENT_POLICY_URL="/privacy?lang={lang}",
         CONSENT_GOOGLE_CONSENT_MODE=True,
         CONSENT_DEFAULT_LANGUAGE="lv",
+        CONSENT_LANGUAGES=("lv", "en", "ru"),
         MAX_CONTENT_LENGTH=64 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",  # the session only carries the contact form's token
     )

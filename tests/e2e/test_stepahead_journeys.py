@@ -2,7 +2,7 @@
 
 Each journey runs for two visitors in two fresh browser contexts against the same server and
 database: the second must see exactly what the first saw, so nothing leaks between visitors.
-Test names cite the rules of ../shared/RULES.md they check.
+Test names cite the rules of docs/compliance.md they check.
 """
 
 from __future__ import annotations
