@@ -5,6 +5,7 @@ from __future__ import annotations
 from .config import ConsentConfig as ConsentConfig
 from .decorators import requires_consent as requires_consent
 from .exceptions import ConfigurationError as ConfigurationError
+from .exceptions import ConsentConfigWarning as ConsentConfigWarning
 from .exceptions import ConsentError as ConsentError
 from .exceptions import ConsentRequired as ConsentRequired
 from .exceptions import UnknownPurposeError as UnknownPurposeError
