@@ -29,7 +29,8 @@ def _quick_start_app(tmp_path: Path, **config: Any) -> Flask:
 
 
 def _config(app: Flask, lang: str) -> dict[str, Any]:
-    body: dict[str, Any] = app.test_client().get(f"/consent/config?lang={lang}").json
+    body = app.test_client().get(f"/consent/config?lang={lang}").json
+    assert isinstance(body, dict)
     return body
 
 

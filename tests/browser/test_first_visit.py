@@ -74,7 +74,7 @@ def test_rule_07_first_layer_names_controller_withdrawal_and_policy(site: Any, p
     page.goto(server.url + "/")
     banner = page.locator(BANNER)
     text = banner.inner_text()
-    assert "Controller: SIA StepAhead" in text
+    assert "Controller: Example Ltd, privacy@example.test" in text
     assert "withdraw your consent at any time" in text
     link = banner.get_by_role("link", name="Privacy policy")
     assert link.get_attribute("href") == "/privacy"
@@ -85,9 +85,10 @@ def test_rule_07_first_layer_names_controller_withdrawal_and_policy(site: Any, p
         assert words in dialog
 
 
-def test_rule_16_latvian_by_default(site: Any, new_page: Any) -> None:
-    # A German page and browser: no offered language, so the default, lv, marked as such.
-    server = site(lang="de")
+def test_rule_16_latvian_by_default_when_the_site_says_so(site: Any, new_page: Any) -> None:
+    # StepAhead's setting. A German page and browser: no offered language, so the site's
+    # default, lv, marked as such.
+    server = site(lang="de", CONSENT_DEFAULT_LANGUAGE="lv")
     page = new_page(locale="de-DE")
     page.goto(server.url + "/")
     banner = page.locator(BANNER)
@@ -98,7 +99,7 @@ def test_rule_16_latvian_by_default(site: Any, new_page: Any) -> None:
 
 
 def test_rule_16_page_language_fetches_its_texts(site: Any, page: Any) -> None:
-    # The block is embedded in English (Accept-Language), the page says <html lang="ru">.
+    # The block is embedded in the default language (English), the page says <html lang="ru">.
     server = site(lang="ru")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))

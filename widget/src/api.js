@@ -2,8 +2,8 @@
 import { cfg } from './config.js'
 
 /**
- * A JSON request to `${api}${path}`. Resolves with the parsed body; rejects with the HTTP
- * status (a number) or with the network error.
+ * A JSON request to `${api}${path}`. Resolves with the parsed body; rejects with
+ * {status, body} (body = the server's JSON error, or null) or with the network error.
  */
 export async function call(path, method = 'GET', body) {
   const res = await fetch(cfg.api + path, {
@@ -12,9 +12,9 @@ export async function call(path, method = 'GET', body) {
     headers: body ? { 'Content-Type': 'application/json' } : {},
     body: body && JSON.stringify(body),
   })
-  if (!res.ok) throw res.status
+  if (!res.ok) throw { status: res.status, body: await res.json().catch(() => null) }
   return res.json()
 }
 
 /** Worth retrying: the network failed, the server is down or busy. Other 4xx will not change. */
-export const retryable = err => typeof err != 'number' || err >= 500 || err == 408 || err == 429
+export const retryable = ({ status: s }) => !s || s > 499 || s == 408 || s == 429

@@ -8,6 +8,8 @@ export const PENDING_KEY = 'consent_sdk.pending'
 export const CHANGE_EVENT = 'consent:change'
 /** CustomEvent fired on document when the server has recorded every queued decision. */
 export const RECORDED_EVENT = 'consent:recorded'
+/** CustomEvent fired on document when the server refuses a decision for good (a 4xx). */
+export const ERROR_EVENT = 'consent:error'
 /** dataLayer event pushed with {purpose: bool} on every change. */
 export const DL_EVENT = 'consent_update'
 

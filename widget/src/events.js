@@ -1,5 +1,5 @@
 // How the page learns about changes: on('change') listeners, a DOM event, a dataLayer event.
-import { CHANGE_EVENT, DL_EVENT, RECORDED_EVENT } from './constants.js'
+import { CHANGE_EVENT, DL_EVENT, ERROR_EVENT, RECORDED_EVENT } from './constants.js'
 import { doc } from './dom.js'
 
 const listeners = new Set()
@@ -20,6 +20,14 @@ export const pushDataLayer = purposes =>
 /** The server has the decision: detail = its State, with consent_id, given_at and expires_at. */
 export const recorded = state =>
   doc.dispatchEvent(new CustomEvent(RECORDED_EVENT, { detail: structuredClone(state) }))
+
+/** The server refused a decision for good: tell the console and the page what it said. */
+export function refused({ status, body }, { m, b }) {
+  console.error(ERROR_EVENT, status, body)
+  doc.dispatchEvent(
+    new CustomEvent(ERROR_EVENT, { detail: { status, error: body, method: m, decision: b } })
+  )
+}
 
 /** Tell everyone: listeners (one failing does not stop the others), the DOM, the dataLayer. */
 export function emit(state) {

@@ -42,22 +42,30 @@ function frame(f, ok) {
   const current = f.getAttribute('src')
   if (ok ? current != src : current == src) f.src = ok ? src : 'about:blank'
   f.hidden = !ok
-  if (!ok && !f._ph) f.before((f._ph = placeholder(needs(f))))
+  if (!ok && !f._ph) f.before((f._ph = placeholder(f)))
   if (f._ph) f._ph.hidden = ok
 }
 
-/** "This content needs {purpose}" with a button that grants exactly those purposes. */
-function placeholder(ids) {
-  const label = cfg.purposes
-    .filter(p => ids.includes(p.id))
-    .map(p => p.label)
-    .join(', ')
+/**
+ * "{content} is blocked, it uses cookies for {purpose}" with a button that grants exactly those
+ * purposes. The content is the iframe's title, else the host it would load from (an <a> parses
+ * the URL and never throws).
+ */
+function placeholder(f) {
+  const ids = needs(f)
+  const vars = {
+    purpose: cfg.purposes
+      .filter(p => ids.includes(p.id))
+      .map(p => p.label)
+      .join(', '),
+    content: f.title || h('a', { href: f.getAttribute('data-src') }).hostname,
+  }
   return root('div', 'ph', { [UI]: 'placeholder' }, [
-    h('p', {}, t('placeholder_text', label)),
+    h('p', {}, t('placeholder_text', vars)),
     h(
       'button',
       { type: 'button', class: `${CLS}-btn`, [ACTION]: 'enable', [PURPOSE]: ids.join(' ') },
-      t('placeholder_button', label)
+      t('placeholder_button', vars)
     ),
   ])
 }

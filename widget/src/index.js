@@ -2,10 +2,10 @@
 // renders the banner (undecided) or the settings button (decided) when the DOM is ready.
 import { ACTION, PURPOSE, UI } from './constants.js'
 import { doc, domReady } from './dom.js'
-import { cfg, gpc, readBlock, wantedLang } from './config.js'
+import { anyChoice, cfg, gpc, readBlock, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune } from './store.js'
-import { emit, on, pushDataLayer, recorded } from './events.js'
+import { emit, on, pushDataLayer, recorded, refused } from './events.js'
 import { cmDefault, cmUpdate } from './consentmode.js'
 import { clearCookies, gate } from './gate.js'
 import { hideBanner, hideFab, setOffline, showBanner } from './banner.js'
@@ -15,6 +15,9 @@ let state
 let ready = false
 // A decision on its way to the server: it takes effect once the server has set the cookie.
 let sent
+// The latest Decision's event_id, and the state before it: what holds if the server refuses it.
+let latestId
+let prior
 
 /** {purpose: bool} for every configured purpose: required ones granted, unlisted refused. */
 function complete(choice) {
@@ -49,6 +52,8 @@ function render() {
   if (!ready) return
   gate(state.purposes)
   clearCookies(state.purposes)
+  // Only exempt purposes: nothing to ask, so no banner and no settings button.
+  if (!anyChoice()) return
   if (state.decided) hideBanner()
   else {
     hideFab()
@@ -64,17 +69,17 @@ function consentMode(purposes) {
   cmLast = key
 }
 
-/** Adopt a new state; if the choice changed, tell Consent Mode, the page and its listeners. */
+/**
+ * Adopt a new state and bring Consent Mode and the page in line (they may have gone ahead of
+ * it, for a decision still on its way); if the choice changed, tell the page's listeners.
+ */
 function apply(next) {
   const changed =
-    !state ||
-    next.decided != state.decided ||
-    JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
+    next.decided != state.decided || JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
   state = next
-  if (!changed) return
   consentMode(state.purposes)
   render()
-  emit(state)
+  if (changed) emit(state)
 }
 
 /**
@@ -86,6 +91,8 @@ function apply(next) {
  * A withdrawal is a DELETE: everything refused, undecided.
  */
 function decide(choice, action, source) {
+  // Only exempt purposes: there is nothing to record.
+  if (!anyChoice()) return
   const withdraw = action == 'withdraw'
   const purposes = complete(withdraw ? {} : choice)
   const body = { event_id: uuid(), source, language: cfg.lang, gpc: gpc() }
@@ -95,6 +102,8 @@ function decide(choice, action, source) {
     for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
   }
   const next = withdraw ? undecided() : { ...state, decided: true, purposes }
+  latestId = !withdraw && body.event_id
+  prior = state
   consentMode(purposes)
   if (cfg.purposes.some(p => purposes[p.id] && !state.purposes[p.id])) {
     sent = next
@@ -104,6 +113,22 @@ function decide(choice, action, source) {
     apply(next)
   }
   enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
+}
+
+/**
+ * The server refused a decision for good (a 4xx). If it is the latest, what it granted never
+ * took effect: back to the state before it with its refusals still applied, so an undecided
+ * visitor is asked again. The page hears of it either way (console, consent:error).
+ */
+function onRefused(err, item) {
+  setOffline(false)
+  if (item.b.event_id == latestId) {
+    const purposes = complete(item.b.purposes)
+    for (const id in purposes) purposes[id] &&= prior.purposes[id]
+    sent = null
+    apply({ ...prior, purposes })
+  }
+  refused(err, item)
 }
 
 const all = () => Object.fromEntries(cfg.purposes.map(p => [p.id, true]))
@@ -133,15 +158,16 @@ function onClick(e) {
 
 function start(block) {
   Object.assign(cfg, block)
-  // A decision the server has not acknowledged yet wins over the (older) embedded state.
+  // A decision the server has not acknowledged yet wins over the (older) embedded state; if
+  // the server refuses it, the embedded state is what holds.
+  prior = valid(cfg.state) ? cfg.state : undecided()
   const last = prune(cfg.policy_version).pop()
   state = last
     ? last.m == 'DELETE'
       ? undecided()
       : { ...undecided(), decided: true, purposes: complete(last.b.purposes) }
-    : valid(cfg.state)
-      ? cfg.state
-      : undecided()
+    : prior
+  latestId = last?.m == 'POST' && last.b.event_id
 
   // Rule 20: the default now, synchronously, before any tag below this script can run; then a
   // returning visitor's stored choice right away.
@@ -176,7 +202,7 @@ function start(block) {
       apply({ ...answer, purposes: next.purposes, decided: next.decided })
       recorded(state)
     }
-  })
+  }, onRefused)
   flush()
 
   // Texts in the page's language if the server has it (one request, only when it differs).

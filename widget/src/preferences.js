@@ -1,7 +1,7 @@
 // The second layer: a modal dialog listing every purpose (rules 3, 6, 7, 17).
 import { ACTION, CLS, PURPOSE, UI } from './constants.js'
 import { $$, doc, h, root } from './dom.js'
-import { cfg, t } from './config.js'
+import { anyChoice, cfg, t } from './config.js'
 import { button, fabButton } from './banner.js'
 
 const FOCUSABLE = 'button,a[href],input:not([disabled])'
@@ -30,11 +30,13 @@ export function openDialog(state) {
       ),
       h('p', {}, t('dialog_text')),
       ...cfg.purposes.map(p => purpose(p, state)),
-      h('div', { class: `${CLS}-btns` }, [
-        button('accept-all', 'accept_all'),
-        button('reject-all', 'reject_all'),
-        button('save', 'save'),
-      ]),
+      // With only exempt purposes the dialog just informs: the close button is the only control.
+      anyChoice() &&
+        h('div', { class: `${CLS}-btns` }, [
+          button('accept-all', 'accept_all'),
+          button('reject-all', 'reject_all'),
+          button('save', 'save'),
+        ]),
     ]
   )
   dialog.addEventListener('keydown', onKey)

@@ -29,13 +29,18 @@ let memory = null
 const items = () => memory || pending()
 
 let onResult = () => {}
+let onRefused
 let busy = false
 let attempt = 0
 let timer
 
-/** Set the callback: fn(State) after each acknowledged item, fn(null) after a failed attempt. */
-export function listen(fn) {
+/**
+ * Set the callbacks: fn(State, done) after each acknowledged item, fn(null) after a failed
+ * attempt, refused({status, body}, item) when the server refuses an item for good.
+ */
+export function listen(fn, refused) {
   onResult = fn
+  onRefused = refused
 }
 
 /** Queue a decision and try to deliver it now. */
@@ -68,12 +73,16 @@ export async function flush() {
     attempt = 0
     onResult(state, !items().length)
   } catch (err) {
-    // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever.
     if (retryable(err)) {
       next = false
       timer = setTimeout(flush, Math.min(1000 * 2 ** attempt++, MAX_DELAY))
       onResult(null)
-    } else drop()
+    } else {
+      // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever, and
+      // say so (never fail silently).
+      drop()
+      onRefused(err, item)
+    }
   }
   busy = false
   if (next) flush()
