@@ -74,6 +74,7 @@ class ConsentConfig:
     max_age: int
     retention: int
     cookie_name: str
+    choice_cookie_name: str
     cookie_domain: str | None
     cookie_path: str | None
     cookie_salt: str
@@ -118,8 +119,9 @@ class ConsentConfig:
         prefix = "/" + str(c["CONSENT_URL_PREFIX"]).strip("/")
         cookie_name = str(c["CONSENT_COOKIE_NAME"])
         controller = _load_controller(c["CONSENT_CONTROLLER"])
-        necessary_cookies = [str(c.get("SESSION_COOKIE_NAME") or "session"), cookie_name]
-        purposes = load_purposes(c["CONSENT_PURPOSES"], languages, necessary_cookies)
+        own_cookies = [cookie_name, f"{cookie_name}_choice"]
+        session = [str(c.get("SESSION_COOKIE_NAME") or "session")]
+        purposes = load_purposes(c["CONSENT_PURPOSES"], languages, session, own_cookies)
         _warn_about_cookies(purposes)
         return cls(
             controller=controller,
@@ -130,6 +132,7 @@ class ConsentConfig:
             max_age=max_age,
             retention=_seconds("CONSENT_RECORD_RETENTION", c["CONSENT_RECORD_RETENTION"]),
             cookie_name=cookie_name,
+            choice_cookie_name=f"{cookie_name}_choice",
             cookie_domain=c["CONSENT_COOKIE_DOMAIN"],
             cookie_path=_load_cookie_path(c["CONSENT_COOKIE_PATH"]),
             cookie_salt=str(c["CONSENT_COOKIE_SALT"]),

@@ -9,9 +9,11 @@ stored record carry the very same second.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from itsdangerous import BadData, URLSafeSerializer
 
@@ -64,6 +66,16 @@ class CookieCodec:
         except (BadData, KeyError, TypeError, ValueError):
             return None
         return data
+
+
+def choice_value(data: CookieData) -> str:
+    """The readable cookie's value: only the decision (policy version, granted, refused).
+
+    No consent id and no time: a page script may read it, and nothing in it identifies the
+    visitor. URL-encoded JSON, decoded by the widget with ``decodeURIComponent``.
+    """
+    payload = {"v": data.policy_version, "g": sorted(data.granted), "d": sorted(data.refused)}
+    return quote(json.dumps(payload, separators=(",", ":")), safe="")
 
 
 def _str(value: Any) -> str:

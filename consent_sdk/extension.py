@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 import uuid
@@ -11,14 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_cookie
 
 from . import models
 from .checks import check_views, report_unknown_purposes_before_first_request
 from .config import DEFAULTS, ConsentConfig
-from .cookie import CookieCodec, CookieData
+from .cookie import CookieCodec, CookieData, choice_value
 from .exceptions import ConfigurationError, ConsentRequired
 from .privacy import browser_family, truncate_ip
 from .schemas import DecisionSchema, WithdrawSchema
@@ -33,8 +32,8 @@ from .state import (
     undecided_state,
 )
 from .store import ConsentStore, create_own_engine
+from .widgetfiles import WidgetFiles
 
-STATIC = Path(__file__).parent / "static"
 VERIFIED_CACHE_SIZE = 4096
 
 RefusalHandler = Callable[[list[str]], ResponseReturnValue]
@@ -146,8 +145,8 @@ class AppConsent:
         self.config = config
         self.store = store
         self.undecided = undecided_state(config)
-        self.static_files = {name: _read_static(name) for name in _STATIC_FILES}
-        self.static_versions = {name: v for name, (_, v) in self.static_files.items()}
+        self.widget = WidgetFiles()
+        self._bundles: dict[tuple[str, str], tuple[bytes, str]] = {}
         self._public: dict[str, dict[str, Any]] = {}
         self._keys: tuple[Any, ...] = ()
         self._codec: CookieCodec | None = None
@@ -248,16 +247,29 @@ class AppConsent:
         return cached
 
     def request_config(self, lang: str | None) -> dict[str, Any]:
-        """``public_config`` with a site-relative policy link under the app's root.
-
-        Under ``SCRIPT_NAME=/site``, ``CONSENT_POLICY_URL="/privacy"`` means ``/site/privacy``.
+        """What the widget is given: ``public_config`` with the policy link under the app's
+        root (under ``SCRIPT_NAME=/site``, ``"/privacy"`` means ``/site/privacy``), the
+        stylesheet's versioned URL and the name of the readable choice cookie.
         """
         cached = self.public_config(lang)
         root = request.script_root
         url = cached["policy_url"]
-        if not root or not url or not url.startswith("/") or url.startswith("//"):
-            return cached
-        return {**cached, "policy_url": root + url}
+        if root and url and url.startswith("/") and not url.startswith("//"):
+            url = root + url
+        return {
+            **cached,
+            "policy_url": url,
+            "css": url_for("consent.stylesheet", v=self.widget.versions["consent.css"]),
+            "choice_cookie": self.config.choice_cookie_name,
+        }
+
+    def bundle(self, lang: str) -> tuple[bytes, str]:
+        """The widget with ``lang``'s config bundled in (per app root), built once."""
+        key = (lang, request.script_root)
+        hit = self._bundles.get(key)
+        if hit is None:
+            hit = self._bundles[key] = self.widget.bundle(self.request_config(lang))
+        return hit
 
     def cookie_path(self) -> str:
         """``CONSENT_COOKIE_PATH``, else the app's root: apps on one host keep their own."""
@@ -331,30 +343,44 @@ class AppConsent:
         )
 
     def set_cookie(self, response: Response, state: ConsentState) -> None:
-        """Set the signed cookie for ``state``; it lives until the consent expires."""
-        token = self.codec().dumps(self.cookie_for(state))
+        """Set the signed cookie for ``state`` and its readable twin; both live until the
+        consent expires.
+
+        The signed ``HttpOnly`` cookie is the authority (the server reads only it; its consent
+        id stays out of scripts' reach). The readable one carries only the decision, so the
+        widget on a cached page knows a returning visitor's choice before any tag runs.
+        """
+        data = self.cookie_for(state)
         assert state.expires_at is not None
         max_age = max(0, int(state.expires_at.timestamp() - time.time()))
-        response.set_cookie(
-            self.config.cookie_name,
-            token,
-            max_age=max_age,
-            path=self.cookie_path(),
-            domain=self.config.cookie_domain,
-            secure=request.is_secure,
-            httponly=True,
-            samesite="Lax",
-        )
+        for name, value, httponly in (
+            (self.config.cookie_name, self.codec().dumps(data), True),
+            (self.config.choice_cookie_name, choice_value(data), False),
+        ):
+            response.set_cookie(
+                name,
+                value,
+                max_age=max_age,
+                path=self.cookie_path(),
+                domain=self.config.cookie_domain,
+                secure=request.is_secure,
+                httponly=httponly,
+                samesite="Lax",
+            )
 
     def clear_cookie(self, response: Response) -> None:
-        response.delete_cookie(
-            self.config.cookie_name,
-            path=self.cookie_path(),
-            domain=self.config.cookie_domain,
-            secure=request.is_secure,
-            httponly=True,
-            samesite="Lax",
-        )
+        for name, httponly in (
+            (self.config.cookie_name, True),
+            (self.config.choice_cookie_name, False),
+        ):
+            response.delete_cookie(
+                name,
+                path=self.cookie_path(),
+                domain=self.config.cookie_domain,
+                secure=request.is_secure,
+                httponly=httponly,
+                samesite="Lax",
+            )
 
     def _send_signals(
         self, previous: ConsentState, state: ConsentState, record: dict[str, Any]
@@ -369,12 +395,3 @@ class AppConsent:
             consent_withdrawn.send(
                 app, state=state, previous=previous, record=record, purposes=withdrawn
             )
-
-
-_STATIC_FILES = ("consent.js", "consent.css")
-
-
-def _read_static(name: str) -> tuple[bytes, str]:
-    """A widget file, read once, and its short content hash for ``consent.js?v=…`` URLs."""
-    body = (STATIC / name).read_bytes()
-    return body, hashlib.sha256(body).hexdigest()[:12]

@@ -136,12 +136,17 @@ def _merged(entry: Any) -> Any:
 
 
 def load_purposes(
-    raw: Any, languages: Sequence[str], necessary_cookies: Sequence[str] = ()
+    raw: Any,
+    languages: Sequence[str],
+    necessary_cookies: Sequence[str] = (),
+    own_cookies: Sequence[str] = (),
 ) -> tuple[Purpose, ...]:
     """Validate ``CONSENT_PURPOSES``; the error names the bad entry and field.
 
     Every purpose needs a label and a description in every offered language: a visitor must
-    not be asked in a language other than the one the banner speaks.
+    not be asked in a language other than the one the banner speaks. ``necessary`` lists
+    ``necessary_cookies`` unless the site lists its own, and always the SDK's ``own_cookies``
+    (every decision sets them, so the visitor is told of them, rule 7).
     """
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes) or not raw:
         raise ConfigurationError(
@@ -175,13 +180,16 @@ def load_purposes(
                         "offering that language (a visitor must be asked in the language "
                         "the banner speaks)."
                     )
+        cookies = list(data["cookies"])
+        if data["id"] == "necessary":
+            cookies += [c for c in own_cookies if c not in cookies]
         purposes.append(
             Purpose(
                 id=data["id"],
                 basis=data["basis"],
                 labels=dict(data["labels"]),
                 descriptions=dict(data["descriptions"]),
-                cookies=tuple(data["cookies"]),
+                cookies=tuple(cookies),
             )
         )
     ids = [p.id for p in purposes]

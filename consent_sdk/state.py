@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.globals import _cv_request
 from werkzeug.local import LocalProxy
 
@@ -111,7 +111,22 @@ def _current_state() -> ConsentState:
             _ext()  # raises the helpful error
             raise
         state = environ[STATE_KEY] = ext.request_state(environ)
+        # The response now depends on the visitor's consent (a gated view, has_consent() in a
+        # template): keep it out of shared caches. What after_this_request() does, without
+        # looking the context up again.
+        ctx._after_request_functions.append(private_to_the_visitor)
     return state
+
+
+def private_to_the_visitor(response: Response) -> Response:
+    """``Vary: Cookie`` and ``Cache-Control: private`` (unless ``no-store``): a response that
+    depends on the visitor's consent must not be served to another visitor by a shared cache.
+    """
+    response.vary.add("Cookie")
+    if not response.cache_control.no_store:
+        response.cache_control.public = False
+        response.cache_control.private = True
+    return response
 
 
 def remember_state(state: ConsentState) -> None:

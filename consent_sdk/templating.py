@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, after_this_request, request, url_for
-from jinja2.utils import htmlsafe_json_dumps
+from flask import url_for
 from markupsafe import Markup
 
 from .integrations import babel_language
-from .state import _current_state, _ext, current_consent, has_consent
+from .state import _ext, current_consent, has_consent
 
 
 def page_language(lang: str | None = None) -> tuple[str, bool]:
@@ -37,39 +36,22 @@ def consent_config(lang: str | None = None) -> dict[str, Any]:
 def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
     """The tags that load the widget; put them in ``<head>`` before any tag they must gate.
 
-    The config and the visitor's state go into a JSON data block, so the banner needs no
-    request before its first paint and a strict CSP (no ``unsafe-inline``) allows it.
+    Two tags, the same for every visitor: a preload of the stylesheet and the widget script
+    with the page language's config bundled in, ``defer``red so neither holds up the page's
+    first paint. The visitor's choice reaches the widget through the readable choice cookie,
+    so the page itself carries no visitor state and any cache may keep it.
     """
     ext = _ext()
-    after_this_request(_not_for_shared_caches)
     chosen, fixed = page_language(lang)
-    block = dict(ext.request_config(chosen))
-    block["lang_fixed"] = fixed
-    block["api"] = url_for("consent.config").rsplit("/", 1)[0]
-    block["state"] = _current_state().to_dict()
-    block["gpc"] = request.headers.get("Sec-GPC") == "1"
-    versions = ext.static_versions
-    css = url_for("consent.stylesheet", v=versions["consent.css"])
-    js = url_for("consent.script", v=versions["consent.js"])
+    _, version = ext.bundle(chosen)
+    css = url_for("consent.stylesheet", v=ext.widget.versions["consent.css"])
+    js = url_for("consent.script", lang=chosen, v=version)
     nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else ""
+    fixed_attr = Markup(' data-consent-lang="fixed"') if fixed else ""
     return Markup(
-        '<link rel="stylesheet" href="{css}"{nonce}>\n'
-        '<script type="application/json" id="consent-sdk-config">{block}</script>\n'
-        '<script src="{js}"{nonce}></script>'
-    ).format(css=css, js=js, nonce=nonce_attr, block=htmlsafe_json_dumps(block, ensure_ascii=False))
-
-
-def _not_for_shared_caches(response: Response) -> Response:
-    """A page that embeds one visitor's state must not be served to another by a cache.
-
-    Registered only by the requests that call ``consent_banner()``, so other requests pay
-    nothing for it.
-    """
-    response.vary.add("Cookie")
-    if not response.cache_control.no_store:
-        response.cache_control.public = False
-        response.cache_control.private = True
-    return response
+        '<link rel="preload" href="{css}" as="style"{nonce}>\n'
+        '<script src="{js}" defer{fixed}{nonce}></script>'
+    ).format(css=css, js=js, nonce=nonce_attr, fixed=fixed_attr)
 
 
 def template_globals() -> dict[str, Any]:

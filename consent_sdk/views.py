@@ -21,7 +21,8 @@ _CONTENT_TYPES = {"consent.js": "text/javascript", "consent.css": "text/css"}
 
 
 def _json_error(exc: HTTPException) -> BaseResponse:
-    """The API answers every error as JSON, whatever handlers the host has for its pages.
+    """The API's views answer every error as JSON, whatever handlers the host has for its pages
+    (a URL under the prefix that matches no view, or a wrong method, is the host's to answer).
 
     Registered on the blueprint for each status code: Flask looks at a blueprint's handlers
     for a code before the app's handlers for that code, so a host's ``@app.errorhandler(403)``
@@ -47,8 +48,15 @@ def _no_store(response: Response) -> Response:
 @blueprint.get("/consent.js", defaults={"name": "consent.js"}, endpoint="script")
 @blueprint.get("/consent.css", defaults={"name": "consent.css"}, endpoint="stylesheet")
 def static_file(name: str) -> Response:
-    """The widget. A URL with the file's current ``?v=`` hash may be cached for a year."""
-    body, version = _ext().static_files[name]
+    """The widget. ``consent.js?lang=xx`` bundles that language's config (what
+    ``consent_banner()`` links); a URL with the current ``?v=`` hash may be cached for a year
+    by anyone: it is the same for every visitor."""
+    ext = _ext()
+    lang = request.args.get("lang")
+    if name == "consent.js" and lang is not None:
+        body, version = ext.bundle(ext.config.language(lang))
+    else:
+        body, version = ext.widget.files[name], ext.widget.versions[name]
     response = Response(body, mimetype=_CONTENT_TYPES[name])
     response.set_etag(version)
     response.make_conditional(request)

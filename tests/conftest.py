@@ -7,7 +7,9 @@ server on 127.0.0.1 (see ../shared/notes/browser-tests.md).
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -63,6 +65,24 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
     app.config.update(config)
     ConsentManager(app)
     return app
+
+
+def banner_config(client: Any, path: str) -> dict[str, Any]:
+    """The config the widget on the page at ``path`` starts with, as a visitor's browser gets
+    it: the script ``consent_banner()`` links, with its language's config bundled in. Adds
+    ``script`` (the script's URL) and ``lang_fixed`` (the server chose the language, so the
+    widget keeps it whatever ``<html lang>`` says)."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'<script src="([^"]*/consent\.js\?[^"]*)"([^>]*)>', html)
+    assert match, "the page has no consent_banner() script"
+    src = match.group(1).replace("&amp;", "&")
+    body = client.get(src).get_data(as_text=True)
+    config: dict[str, Any] = json.loads(body.rsplit("})(", 1)[1].removesuffix(");"))
+    return {
+        **config,
+        "script": src,
+        "lang_fixed": 'data-consent-lang="fixed"' in match.group(2),
+    }
 
 
 def decide_concurrently(apps: list[Flask], visitors: int, decisions: int) -> list[str]:

@@ -300,7 +300,7 @@ def test_url_prefix_is_configurable(tmp_path: Path) -> None:
 def test_widget_files_are_served_with_long_caching_only_for_the_current_version(
     app: Flask, client: Any
 ) -> None:
-    versions = app.extensions["consent"].static_versions
+    versions = app.extensions["consent"].widget.versions
     versioned = client.get(f"/consent/consent.js?v={versions['consent.js']}")
     assert versioned.status_code == 200
     assert versioned.mimetype == "text/javascript"
@@ -311,6 +311,12 @@ def test_widget_files_are_served_with_long_caching_only_for_the_current_version(
     assert again.status_code == 304
     stale = client.get("/consent/consent.js?v=0ld")
     assert stale.headers["Cache-Control"] == "no-cache"
+    # The script with a language's config bundled in: its own version, cached the same way.
+    bundled = client.get("/consent/consent.js?lang=lv")
+    assert bundled.headers["Cache-Control"] == "no-cache"
+    assert bundled.text.startswith("(function(__CONSENT_CONFIG__){") and "Piekrist" in bundled.text
+    again = client.get(f"/consent/consent.js?lang=lv&v={bundled.headers['ETag'].strip(chr(34))}")
+    assert again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
 def test_concurrent_decisions_on_one_sqlite_file_are_all_kept(tmp_path: Path) -> None:

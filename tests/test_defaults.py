@@ -109,7 +109,11 @@ def test_necessary_cookies_default_to_the_session_and_consent_cookie_names(tmp_p
         CONSENT_PURPOSES=["necessary", {"id": "analytics", "cookies": ["_ga"]}],
     )
     necessary = _config(app, "en")["purposes"][0]
-    assert necessary["id"] == "necessary" and necessary["cookies"] == ["sid", "choice"]
+    assert necessary["id"] == "necessary" and necessary["cookies"] == [
+        "sid",
+        "choice",
+        "choice_choice",
+    ]
 
 
 def test_rule_07_a_missing_policy_link_warns_at_start_up(tmp_path: Path) -> None:

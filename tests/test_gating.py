@@ -23,7 +23,7 @@ from consent_sdk import (
     requires_consent,
 )
 from consent_sdk.testing import consent_client, set_consent
-from tests.conftest import SITE, make_app
+from tests.conftest import SITE, banner_config, make_app
 
 
 @pytest.fixture
@@ -189,47 +189,59 @@ def test_testing_helper_rejects_unknown_purposes(app: Flask) -> None:
         set_consent(app.test_client(), "ads")
 
 
-def _banner_block(html: str) -> dict[str, Any]:
-    match = re.search(
-        r'<script type="application/json" id="consent-sdk-config">(.*?)</script>', html
-    )
-    assert match, html
-    return dict(json.loads(match.group(1)))
-
-
-def test_consent_banner_embeds_config_and_state_and_loads_the_widget(app: Flask) -> None:
+def test_consent_banner_is_the_same_for_every_visitor_and_carries_no_state(app: Flask) -> None:
     @app.get("/banner")
     def banner() -> str:
         return render_template_string("<head>{{ consent_banner(lang='en', nonce='n0nce') }}</head>")
 
-    html = consent_client(app, "analytics").get("/banner").text
-    block = _banner_block(html)
-    assert block["lang"] == "en" and block["api"] == "/consent"
-    assert block["state"]["purposes"]["analytics"] is True
-    assert block["texts"]["accept_all"] == "Accept all"
-    versions = app.extensions["consent"].static_versions
-    assert f'<script src="/consent/consent.js?v={versions["consent.js"]}" nonce="n0nce">' in html
-    assert f'href="/consent/consent.css?v={versions["consent.css"]}"' in html
+    consented = consent_client(app, "analytics")
+    html = consented.get("/banner").text
+    assert html == app.test_client().get("/banner", headers={"Sec-GPC": "1"}).text
+    config = banner_config(consented, "/banner")
+    assert config["lang"] == "en" and config["lang_fixed"] is True
+    assert config["texts"]["accept_all"] == "Accept all"
+    assert "state" not in config and "consent_id" not in json.dumps(config)
+    css = app.extensions["consent"].widget.versions["consent.css"]
+    assert (
+        f'<link rel="preload" href="/consent/consent.css?v={css}" as="style" nonce="n0nce">' in html
+    )
+    assert re.search(
+        r'<script src="/consent/consent.js\?lang=en&amp;v=\w+" defer[^>]* nonce="n0nce">', html
+    )
+    assert config["css"] == f"/consent/consent.css?v={css}"
 
 
-def test_page_with_the_banner_is_private_to_its_visitor(app: Flask) -> None:
-    @app.get("/cached")
-    def cached() -> Any:
-        response = app.make_response(render_template_string("{{ consent_banner() }}"))
+def test_page_with_only_the_banner_stays_cacheable_one_reading_consent_is_private(
+    app: Flask,
+) -> None:
+    def cacheable(template: str) -> Any:
+        response = app.make_response(render_template_string(template))
         response.cache_control.public = True
         response.cache_control.max_age = 600
         return response
 
-    @app.get("/other")
-    def other() -> str:
-        return "no banner here"
+    app.add_url_rule("/cached", "cached", lambda: cacheable("{{ consent_banner() }}"))
+    app.add_url_rule(
+        "/personal",
+        "personal",
+        lambda: cacheable("{{ consent_banner() }}{% if has_consent('analytics') %}x{% endif %}"),
+    )
+    client = consent_client(app, "analytics")
+    cached = client.get("/cached")
+    assert "Vary" not in cached.headers
+    assert cached.headers["Cache-Control"] == "public, max-age=600"
+    personal = client.get("/personal")
+    assert "Cookie" in personal.headers["Vary"]
+    assert "private" in personal.headers["Cache-Control"]
+    assert "public" not in personal.headers["Cache-Control"]
 
-    response = consent_client(app, "analytics").get("/cached")
-    assert "Cookie" in response.headers["Vary"]
-    assert "private" in response.headers["Cache-Control"]
-    assert "public" not in response.headers["Cache-Control"]
-    plain = app.test_client().get("/other")
-    assert "Vary" not in plain.headers and "Cache-Control" not in plain.headers
+
+def test_gated_views_answer_only_for_their_visitor(client: Any, app: Flask) -> None:
+    refused = client.post("/track")
+    allowed = consent_client(app, "analytics").post("/track")
+    for response in (refused, allowed):
+        assert "Cookie" in response.headers["Vary"]
+        assert {"private", "no-store"} & set(response.cache_control.keys())
 
 
 def test_consent_banner_language_argument_then_selector_then_default(tmp_path: Path) -> None:
@@ -246,22 +258,23 @@ def test_consent_banner_language_argument_then_selector_then_default(tmp_path: P
         return render_template_string("{{ consent_banner(lang='ru') }}")
 
     client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru,en;q=0.5"
     # No choice on the server: the default, and the widget may follow the page's <html lang>.
     # The browser's Accept-Language is not the page's language and is not used.
-    block = _banner_block(client.get("/", headers={"Accept-Language": "ru,en;q=0.5"}).text)
-    assert (block["lang"], block["lang_fixed"]) == ("en", False)
+    config = banner_config(client, "/")
+    assert (config["lang"], config["lang_fixed"]) == ("en", False)
 
     @consent.language_selector
     def pick() -> str:
         return "lv"
 
-    block = _banner_block(client.get("/", headers={"Accept-Language": "ru"}).text)
-    assert (block["lang"], block["lang_fixed"]) == ("lv", True)
-    block = _banner_block(client.get("/ru").text)
-    assert (block["lang"], block["lang_fixed"]) == ("ru", True)
+    config = banner_config(client, "/")
+    assert (config["lang"], config["lang_fixed"]) == ("lv", True)
+    config = banner_config(client, "/ru")
+    assert (config["lang"], config["lang_fixed"]) == ("ru", True)
 
 
-def test_consent_banner_escapes_texts_so_they_cannot_close_the_script(tmp_path: Path) -> None:
+def test_texts_reach_the_widget_as_data_whatever_they_contain(tmp_path: Path) -> None:
     evil = "</script><script>alert(1)</script>"
     app = make_app(tmp_path, CONSENT_TEXTS={"en": {"banner_title": evil}})
 
@@ -269,17 +282,9 @@ def test_consent_banner_escapes_texts_so_they_cannot_close_the_script(tmp_path: 
     def home() -> str:
         return render_template_string("{{ consent_banner() }}")
 
-    html = app.test_client().get("/").text
-    assert "<script>alert(1)" not in html
-    assert _banner_block(html)["texts"]["banner_title"] == evil
-
-
-def test_consent_banner_reports_a_gpc_signal(app: Flask) -> None:
-    @app.get("/b")
-    def b() -> str:
-        return render_template_string("{{ consent_banner() }}")
-
-    assert _banner_block(app.test_client().get("/b", headers={"Sec-GPC": "1"}).text)["gpc"] is True
+    client = app.test_client()
+    assert "alert(1)" not in client.get("/").text
+    assert banner_config(client, "/")["texts"]["banner_title"] == evil
 
 
 def test_signals_given_changed_withdrawn(app: Flask) -> None:

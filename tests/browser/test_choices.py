@@ -58,9 +58,13 @@ def test_rule_06_reject_all_runs_nothing_and_is_recorded(site: Any, page: Any) -
     assert record["action"] == "reject_all"
     assert record["granted"] == ["necessary"]
     assert sorted(record["refused"]) == ["analytics", "marketing", "preferences"]
-    # Only the (HttpOnly) consent cookie exists: nothing a script could read or a tag set.
-    assert [c["name"] for c in page.context.cookies()] == ["consent"]
-    assert cookie_names(page) == set()
+    # Only the consent cookies exist, nothing a tag set: the signed HttpOnly one, and the
+    # readable one that carries the decision and nothing that identifies the visitor.
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert sorted(cookies) == ["consent", "consent_choice"]
+    assert cookies["consent"]["httpOnly"] and not cookies["consent_choice"]["httpOnly"]
+    assert cookie_names(page) == {"consent_choice"}
+    assert record["consent_id"] not in page.evaluate("document.cookie")
 
 
 def test_rule_06_saving_one_purpose_grants_only_that_one(site: Any, page: Any) -> None:
@@ -118,7 +122,7 @@ def test_rule_08_09_reopen_and_reject_deletes_declared_cookies(site: Any, page: 
     page.click(f'{DIALOG} [data-consent-action="reject-all"]')
     wait_delivered(page)
 
-    assert cookie_names(page) == {"own"}
+    assert cookie_names(page) == {"own", "consent_choice"}
     frame = page.locator("iframe[data-consent]")
     assert frame.get_attribute("src") == "about:blank"
     assert page.locator('[data-consent-ui="placeholder"]').is_visible()
@@ -129,7 +133,7 @@ def test_rule_08_09_reopen_and_reject_deletes_declared_cookies(site: Any, page: 
     page.reload()
     page.locator(SETTINGS).wait_for()
     assert ran(page) == []
-    assert cookie_names(page) == {"own"}
+    assert cookie_names(page) == {"own", "consent_choice"}
 
 
 def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any) -> None:
@@ -235,13 +239,13 @@ def test_rule_08_settings_button_on_every_page_after_a_decision(site: Any, page:
     assert page.locator(DIALOG).is_visible()
 
 
-def test_page_without_the_config_block_asks_the_api(site: Any, page: Any) -> None:
+def test_bare_script_without_a_bundled_config_asks_the_api(site: Any, page: Any) -> None:
     server = site("noblock.html")
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url.removeprefix(server.url)))
     page.goto(server.url + "/")
     page.locator(BANNER).wait_for()
-    assert {"/consent/config", "/consent/state"} <= set(requests)
+    assert "/consent/config" in requests
     assert ran(page) == []
     choose(page, "accept-all")
     page.wait_for_function("() => (window.ran || []).length == 1")

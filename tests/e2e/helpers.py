@@ -28,7 +28,7 @@ GATED_PATHS = frozenset(
     {"/static/js/tracker.js", "/static/js/pixel.js", "/analytics/collect", "/pixel", "/embed/video"}
 )
 # The cookies of the strictly necessary purpose (the site's session and the consent cookie).
-ESSENTIAL_COOKIES = frozenset({"session", "consent"})
+ESSENTIAL_COOKIES = frozenset({"session", "consent", "consent_choice"})
 
 
 def site_app(instance: Path, **config: Any) -> Flask:

@@ -1,24 +1,43 @@
-// The configuration: embedded by consent_banner() (no request for the first paint), or fetched.
-import { CONFIG_ID } from './constants.js'
-
+// The configuration: bundled into the script by the server (consent.js?lang=xx, no request for
+// the first paint), or fetched from the API next to the script (a page not built with Flask).
 const doc = document
+const script = doc.currentScript
 
-/** Config + {api, state, gpc}: filled at start; texts replaced if the page's language differs. */
+/** Config + {api}: filled at start; texts replaced if the page's language differs. */
 export const cfg = {}
 
-/** The embedded JSON block, or null on a page without it (a non-Flask embed). */
-export function readBlock() {
-  const el = doc.getElementById(CONFIG_ID)
-  return el && JSON.parse(el.textContent)
-}
+/** The config the server bundled around this script, or null for the bare script. */
+// eslint-disable-next-line no-undef
+export const bundled = () => (typeof __CONSENT_CONFIG__ == 'object' ? __CONSENT_CONFIG__ : null)
+
+/** The API next to the script (…/consent/consent.js → …/consent). */
+export const apiBase = () => new URL('.', script.src).href.slice(0, -1)
+
+/** The nonce of this script, for the stylesheet and inline gated scripts under a strict CSP. */
+export const nonce = () => script.nonce
 
 /**
- * The page's <html lang> if the server offers it and it differs from the embedded language,
- * unless the site chose the language on the server (lang_fixed).
+ * The page's <html lang> if the server offers it and it differs from the bundled language,
+ * unless the site chose the language on the server (data-consent-lang="fixed").
  */
 export function wantedLang() {
   const lang = doc.documentElement.lang.split('-')[0].toLowerCase()
-  return !cfg.lang_fixed && lang != cfg.lang && (cfg.languages || []).includes(lang) ? lang : null
+  return script.dataset.consentLang != 'fixed' && lang != cfg.lang && cfg.languages.includes(lang)
+    ? lang
+    : null
+}
+
+/**
+ * The decision in the readable choice cookie: {v: policy version, g: granted, d: refused}, or
+ * null. The server sets it beside the signed HttpOnly cookie, which stays the authority.
+ */
+export function choiceCookie() {
+  const pair = doc.cookie.split('; ').find(c => c.startsWith(cfg.choice_cookie + '='))
+  try {
+    return pair && JSON.parse(decodeURIComponent(pair.slice(cfg.choice_cookie.length + 1)))
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -31,5 +50,9 @@ export const t = (key, vars = {}) =>
 /** Whether any purpose needs consent; a site with only exempt ones has nothing to ask. */
 export const anyChoice = () => cfg.purposes.some(p => !p.required)
 
-/** Whether the visitor's browser (or the page request, Sec-GPC) sends Global Privacy Control. */
-export const gpc = () => navigator.globalPrivacyControl === true || cfg.gpc === true
+/**
+ * Whether the browser sends Global Privacy Control. Browsers that send the Sec-GPC header
+ * also expose navigator.globalPrivacyControl (the spec asks for both); the page itself is the
+ * same for every visitor, so the header is not reflected into it.
+ */
+export const gpc = () => navigator.globalPrivacyControl === true

@@ -1,7 +1,5 @@
 // Every name the widget shares with the server, the page and the site's tests (docs/design.md).
 
-/** The JSON data block that consent_banner() embeds before the script. */
-export const CONFIG_ID = 'consent-sdk-config'
 /** localStorage key of decisions the server has not acknowledged yet. */
 export const PENDING_KEY = 'consent_sdk.pending'
 /** CustomEvent fired on document after every change; detail = State. */
@@ -18,6 +16,8 @@ export const GATE = 'data-consent'
 export const ACTION = 'data-consent-action'
 export const UI = 'data-consent-ui'
 export const PURPOSE = 'data-consent-purpose'
+/** On gated content that must wait until the server has recorded the decision. */
+export const RECORDED = 'data-consent-recorded'
 
 /** Class prefix of everything the widget renders (styles/consent.css). */
 export const CLS = 'csdk'

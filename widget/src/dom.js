@@ -26,7 +26,7 @@ export const root = (tag, name, attrs, kids) =>
 /** querySelectorAll as an array. */
 export const $$ = (sel, root = doc) => [...root.querySelectorAll(sel)]
 
-/** Run fn once the DOM is parsed (the script itself loads synchronously in <head>). */
+/** Resolves once the DOM is parsed (at once for the deferred script consent_banner() writes). */
 export const domReady = new Promise(resolve =>
   doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', resolve) : resolve()
 )

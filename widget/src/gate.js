@@ -1,6 +1,6 @@
 // Gated content: scripts and iframes run only when all their purposes are granted, and the
 // cookies of refused purposes are deleted. What already ran cannot be stopped.
-import { ACTION, CLS, GATE, PURPOSE, UI } from './constants.js'
+import { ACTION, CLS, GATE, PURPOSE, RECORDED, UI } from './constants.js'
 import { $$, doc, h, root } from './dom.js'
 import { cfg, t } from './config.js'
 
@@ -11,10 +11,13 @@ let chain = Promise.resolve()
 const needs = el => el.getAttribute(GATE).trim().split(/\s+/)
 const allowed = (el, purposes) => needs(el).every(p => purposes[p])
 
-/** Activate granted scripts once, in document order; show or park gated iframes. */
-export function gate(purposes) {
+/**
+ * Activate granted scripts once, in document order; show or park gated iframes. A script
+ * marked data-consent-recorded needs its purposes in `held` (recorded by the server) too.
+ */
+export function gate(purposes, held) {
   for (const s of $$(`script[type="text/plain"][${GATE}]`)) {
-    if (!started.has(s) && allowed(s, purposes)) {
+    if (!started.has(s) && allowed(s, s.hasAttribute(RECORDED) ? held : purposes)) {
       started.add(s)
       chain = chain.then(() => run(s))
     }

@@ -1,8 +1,9 @@
-// consent_sdk widget: reads the embedded config, pushes the Consent Mode default at once, then
-// renders the banner (undecided) or the settings button (decided) when the DOM is ready.
+// consent_sdk widget: reads the bundled config and the visitor's choice cookie, pushes the
+// Consent Mode default and a returning visitor's update at once, then renders the banner
+// (undecided) or the settings button (decided) once the DOM and the stylesheet are ready.
 import { ACTION, PURPOSE, UI } from './constants.js'
-import { doc, domReady } from './dom.js'
-import { anyChoice, cfg, gpc, readBlock, wantedLang } from './config.js'
+import { doc, domReady, h } from './dom.js'
+import { anyChoice, apiBase, bundled, cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune } from './store.js'
 import { emit, on, pushDataLayer, recorded, refused } from './events.js'
@@ -12,9 +13,11 @@ import { hideBanner, hideFab, setOffline, showBanner } from './banner.js'
 import { closeDialog, openDialog, toggles } from './preferences.js'
 
 let state
+// The DOM (and the page language's texts) are ready: gate; the stylesheet too: show the UI.
 let ready = false
-// A decision on its way to the server: it takes effect once the server has set the cookie.
-let sent
+let styled = false
+// The purposes the server holds (its cookie is set): what data-consent-recorded content needs.
+let held
 // The latest Decision's event_id, and the state before it: what holds if the server refuses it.
 let latestId
 let prior
@@ -36,10 +39,18 @@ const undecided = () => ({
 })
 
 /**
- * The stored decision still counts under this policy version (rule 11). Expiry is the server's
- * call: a visitor's clock that runs fast must not re-ask on every page (rule 12).
+ * The decision in the choice cookie, if it still answers what the site asks: same policy
+ * version and every purpose granted or refused in it (rule 11). Expiry is the server's call
+ * (the cookie lives exactly as long as the consent): a visitor's clock that runs fast must not
+ * re-ask on every page (rule 12).
  */
-const valid = s => s?.decided && s.policy_version == cfg.policy_version
+function stored() {
+  const c = choiceCookie()
+  const answers = p => c.g.includes(p.id) || c.d.includes(p.id)
+  if (!c || c.v != cfg.policy_version || !cfg.purposes.every(answers)) return undecided()
+  const granted = Object.fromEntries(c.g.map(id => [id, true]))
+  return { ...undecided(), decided: true, purposes: complete(granted) }
+}
 
 /** RFC 4122 version 4, from getRandomValues (randomUUID needs a secure context). */
 const uuid = () =>
@@ -50,10 +61,10 @@ const uuid = () =>
 /** Bring the page in line with the state: gated content, cookies, and which layer shows. */
 function render() {
   if (!ready) return
-  gate(state.purposes)
+  gate(state.purposes, held)
   clearCookies(state.purposes)
   // Only exempt purposes: nothing to ask, so no banner and no settings button.
-  if (!anyChoice()) return
+  if (!styled || !anyChoice()) return
   if (state.decided) hideBanner()
   else {
     hideFab()
@@ -83,12 +94,11 @@ function apply(next) {
 }
 
 /**
- * A decision goes to the server through the retry queue (same event_id on every attempt).
- * Consent Mode hears it at once (rule 20), and so does the page when it only refuses. A choice
- * that grants more takes effect in the page (gated content, events) once the server has recorded
- * it and set the cookie, so a gated tag that calls a server-gated endpoint is let in; if the
- * server cannot be reached it takes effect anyway while delivery goes on in the background.
- * A withdrawal is a DELETE: everything refused, undecided.
+ * A decision takes effect in the page at once (Consent Mode, rule 20; gated content; events)
+ * and goes to the server through the retry queue (same event_id on every attempt). Content
+ * marked data-consent-recorded (a tag that calls a @requires_consent endpoint) waits until the
+ * server has recorded the decision and set its cookie. A withdrawal is a DELETE: everything
+ * refused, undecided.
  */
 function decide(choice, action, source) {
   // Only exempt purposes: there is nothing to record.
@@ -101,31 +111,24 @@ function decide(choice, action, source) {
     body.purposes = {}
     for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
   }
-  const next = withdraw ? undecided() : { ...state, decided: true, purposes }
   latestId = !withdraw && body.event_id
   prior = state
-  consentMode(purposes)
-  if (cfg.purposes.some(p => purposes[p.id] && !state.purposes[p.id])) {
-    sent = next
-    hideBanner()
-  } else {
-    sent = null
-    apply(next)
-  }
+  // At once: Consent Mode, the page's listeners, gated content (but what waits for the record).
+  apply(withdraw ? undecided() : { ...state, decided: true, purposes })
   enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
 }
 
 /**
- * The server refused a decision for good (a 4xx). If it is the latest, what it granted never
- * took effect: back to the state before it with its refusals still applied, so an undecided
- * visitor is asked again. The page hears of it either way (console, consent:error).
+ * The server refused a decision for good (a 4xx). If it is the latest, what it granted is
+ * taken back: the state before it with its refusals still applied, so an undecided visitor is
+ * asked again (a script it started cannot be stopped; nothing is stored, so it does not run on
+ * the next page). The page hears of it either way (console, consent:error).
  */
 function onRefused(err, item) {
   setOffline(false)
   if (item.b.event_id == latestId) {
     const purposes = complete(item.b.purposes)
     for (const id in purposes) purposes[id] &&= prior.purposes[id]
-    sent = null
     apply({ ...prior, purposes })
   }
   refused(err, item)
@@ -156,11 +159,12 @@ function onClick(e) {
   closeDialog()
 }
 
-function start(block) {
-  Object.assign(cfg, block)
-  // A decision the server has not acknowledged yet wins over the (older) embedded state; if
-  // the server refuses it, the embedded state is what holds.
-  prior = valid(cfg.state) ? cfg.state : undecided()
+function start(config) {
+  Object.assign(cfg, config)
+  // A decision the server has not acknowledged yet wins over the (older) stored one; if the
+  // server refuses it, the stored one is what holds.
+  prior = stored()
+  held = prior.purposes
   const last = prune(cfg.policy_version).pop()
   state = last
     ? last.m == 'DELETE'
@@ -169,8 +173,8 @@ function start(block) {
     : prior
   latestId = last?.m == 'POST' && last.b.event_id
 
-  // Rule 20: the default now, synchronously, before any tag below this script can run; then a
-  // returning visitor's stored choice right away.
+  // Rule 20: the default now, before any gated tag can run; then a returning visitor's stored
+  // choice right away.
   cmDefault()
   if (state.decided) {
     consentMode(state.purposes)
@@ -183,27 +187,30 @@ function start(block) {
     rejectAll: () => decide({}, 'reject_all', 'api'),
     save: choice => decide(choice, 'save', 'api'),
     withdraw: () => decide({}, 'withdraw', 'api'),
-    has: purpose => (sent || state).purposes[purpose] === true,
-    get: () => structuredClone(sent || state),
+    has: purpose => state.purposes[purpose] === true,
+    get: () => structuredClone(state),
     on: (type, fn) => type == 'change' && on(fn),
   }
   doc.addEventListener('click', onClick)
 
   listen((answer, done) => {
     setOffline(!answer)
-    const next = sent || state
-    if (!answer) {
-      // Not delivered (yet): the choice applies in the page all the same.
-      sent = null
-      apply(next)
-    } else if (done) {
-      // The server's record (consent id, dates) once everything queued is delivered.
-      sent = null
-      apply({ ...answer, purposes: next.purposes, decided: next.decided })
+    if (answer && done) {
+      // The server holds everything queued (its cookie is set): content that waits for the
+      // record may start, and the page learns the record's consent id and dates.
+      held = state.purposes
+      apply({ ...answer, purposes: state.purposes, decided: state.decided })
+      render()
       recorded(state)
     }
   }, onRefused)
   flush()
+
+  // The stylesheet, without holding up the page's first paint (consent_banner() preloads it).
+  const css = h('link', { rel: 'stylesheet', href: cfg.css })
+  css.nonce = nonce()
+  const loaded = new Promise(done => (css.onload = css.onerror = done))
+  doc.head.append(css)
 
   // Texts in the page's language if the server has it (one request, only when it differs).
   const lang = wantedLang()
@@ -216,6 +223,10 @@ function start(block) {
   Promise.all([domReady, texts]).then(() => {
     ready = true
     render()
+    loaded.then(() => {
+      styled = true
+      render()
+    })
     // Gated content added later (by a framework, AJAX) is handled too, once per burst of changes.
     let queued = false
     new MutationObserver(() => {
@@ -223,20 +234,15 @@ function start(block) {
       queued = true
       queueMicrotask(() => {
         queued = false
-        gate(state.purposes)
+        gate(state.purposes, held)
       })
     }).observe(doc.body, { childList: true, subtree: true })
   })
 }
 
-// With the embedded block everything above runs before the rest of <head>; a page without it
-// (a non-Flask embed) asks the API next to the script for the config and the visitor's state.
-const block = readBlock()
-if (block) start(block)
-else {
-  const api = new URL('.', doc.currentScript.src).href.slice(0, -1)
-  cfg.api = api
-  Promise.all([call('/config'), call('/state')]).then(([config, s]) =>
-    start({ ...config, api, state: s })
-  )
-}
+// consent_banner() links the script with the page language's config bundled in; the bare
+// script (a page not built with Flask) asks the API next to it for the config.
+cfg.api = apiBase()
+const config = bundled()
+if (config) start(config)
+else call('/config').then(start)

@@ -2,11 +2,11 @@
 // Written only after a decision (rule 1), emptied as the server acknowledges each one.
 import { PENDING_KEY } from './constants.js'
 import { call, retryable } from './api.js'
+import { cfg } from './config.js'
 
 const MAX_DELAY = 60000
 
-/** Pending items, oldest first: {m: method, v: policy version, b: Decision body with event_id}. */
-export function pending() {
+function stored() {
   try {
     return JSON.parse(localStorage.getItem(PENDING_KEY)) || []
   } catch {
@@ -14,10 +14,17 @@ export function pending() {
   }
 }
 
+/**
+ * This app's pending items, oldest first: {a: API, m: method, v: policy version, b: Decision
+ * body with event_id}. Storage is shared by every app on the host; each sends only its own.
+ */
+export const pending = () => stored().filter(i => i.a == cfg.api)
+
 function keep(items) {
+  const all = [...stored().filter(i => i.a && i.a != cfg.api), ...items]
   try {
-    items.length
-      ? localStorage.setItem(PENDING_KEY, JSON.stringify(items))
+    all.length
+      ? localStorage.setItem(PENDING_KEY, JSON.stringify(all))
       : localStorage.removeItem(PENDING_KEY)
   } catch {
     // Storage disabled: the decision still applies to this page; it is retried while it lives.
@@ -45,7 +52,7 @@ export function listen(fn, refused) {
 
 /** Queue a decision and try to deliver it now. */
 export function enqueue(item) {
-  keep([...items(), item])
+  keep([...items(), { ...item, a: cfg.api }])
   attempt = 0
   clearTimeout(timer)
   flush()

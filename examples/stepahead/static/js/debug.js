@@ -33,9 +33,7 @@
   }
 
   function state() {
-    if (window.ConsentSDK && typeof window.ConsentSDK.get === 'function') return window.ConsentSDK.get();
-    var block = document.getElementById('consent-sdk-config');
-    try { return block ? JSON.parse(block.textContent).state : null; } catch (e) { return null; }
+    return window.ConsentSDK && typeof window.ConsentSDK.get === 'function' ? window.ConsentSDK.get() : null;
   }
 
   function describe(node) {

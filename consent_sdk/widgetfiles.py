@@ -1,0 +1,45 @@
+"""The widget's files as the blueprint serves them: read once, each under its content hash.
+
+``consent.js?lang=en`` is the widget with that language's config bundled in: one request,
+immutable under its hash, the same bytes for every visitor, so the page that loads it carries
+nothing but two tags and stays cacheable by any cache. Without ``lang`` it is the bare widget,
+which asks ``GET /config`` itself (a page not built with Flask).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+STATIC = Path(__file__).parent / "static"
+NAMES = ("consent.js", "consent.css")
+CONFIG_NAME = "__CONSENT_CONFIG__"
+"""The free name the widget reads its bundled config from (widget/src/config.js)."""
+
+
+def _version(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:12]
+
+
+class WidgetFiles:
+    """Each widget file and its version, and the script bundled with a config."""
+
+    def __init__(self) -> None:
+        self.files = {name: (STATIC / name).read_bytes() for name in NAMES}
+        self.versions = {name: _version(body) for name, body in self.files.items()}
+
+    def bundle(self, config: dict[str, Any]) -> tuple[bytes, str]:
+        """The widget wrapped in a function whose argument is ``config``; and its version."""
+        data = json.dumps(config, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        body = b"".join(
+            [
+                f"(function({CONFIG_NAME}){{".encode(),
+                self.files["consent.js"],
+                b"})(",
+                data.encode(),
+                b");",
+            ]
+        )
+        return body, _version(body)

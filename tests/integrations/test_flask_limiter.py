@@ -1,0 +1,76 @@
+"""A site with Flask-Limiter's default limits, set up before or after consent_sdk.
+
+Every page a visitor opens loads the widget's script and may read its config and state:
+those reads must not spend the visitor's budget. Decisions (writes) stay limited like any
+other route, and the site's own pages keep their limits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from consent_sdk import ConsentManager
+from tests.integrations.helpers import decision, host_app
+
+
+def site_limiter(app: Flask | None = None) -> Limiter:
+    return Limiter(
+        get_remote_address, app=app, default_limits=["5 per minute"], storage_uri="memory://"
+    )
+
+
+def create_app(tmp_path: Path, order: str) -> Flask:
+    """``limiter_first``: ``Limiter(..., app=app)`` then ``ConsentManager(app)``;
+    ``consent_first``: a factory that calls ``limiter.init_app(app)`` last."""
+    app = host_app(tmp_path)
+    if order == "limiter_first":
+        site_limiter(app)
+        ConsentManager(app)
+    else:
+        consent = ConsentManager()
+        limiter = site_limiter()
+        consent.init_app(app)
+        limiter.init_app(app)
+
+    @app.get("/")
+    def home() -> str:
+        return "home"
+
+    return app
+
+
+ORDERS = pytest.mark.parametrize("order", ["limiter_first", "consent_first"])
+
+
+@ORDERS
+@pytest.mark.parametrize(
+    "path", ["/consent/config", "/consent/state", "/consent/consent.js", "/consent/consent.css"]
+)
+def test_widget_reads_are_never_rate_limited(tmp_path: Path, order: str, path: str) -> None:
+    client = create_app(tmp_path, order).test_client()
+    assert [client.get(path).status_code for _ in range(20)] == [200] * 20
+
+
+@ORDERS
+def test_decisions_are_still_limited_by_the_default(tmp_path: Path, order: str) -> None:
+    client = create_app(tmp_path, order).test_client()
+    statuses = [client.post("/consent/state", json=decision()).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]
+    # The widget reads the API's errors as JSON (and retries a 429 later).
+    refused = client.post("/consent/state", json=decision())
+    assert refused.mimetype == "application/json"
+    assert refused.json["error"] == "too_many_requests"
+    assert len(client.get("/consent/history").json["records"]) == 5
+
+
+@ORDERS
+def test_sites_pages_are_still_limited(tmp_path: Path, order: str) -> None:
+    client = create_app(tmp_path, order).test_client()
+    for _ in range(20):
+        client.get("/consent/consent.js")
+    assert [client.get("/").status_code for _ in range(6)] == [200] * 5 + [429]
