@@ -25,6 +25,13 @@ ROUNDS, CALLS = 15, 2000
 def build() -> tuple[Flask, str]:
     app = Flask(__name__, instance_path=tempfile.mkdtemp())
     app.config["SECRET_KEY"] = "bench"
+    app.config["CONSENT_CONTROLLER"] = {"name": "Bench Ltd", "contact": "bench@example.test"}
+    app.config["CONSENT_POLICY_URL"] = "/privacy"
+    app.config["CONSENT_PURPOSES"] = [
+        "necessary",
+        {"id": "analytics", "cookies": ["_ga"]},
+        {"id": "marketing", "cookies": ["_fbp"]},
+    ]
     ConsentManager(app)
 
     @app.get("/plain")

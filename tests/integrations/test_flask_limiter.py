@@ -74,3 +74,18 @@ def test_sites_pages_are_still_limited(tmp_path: Path, order: str) -> None:
     for _ in range(20):
         client.get("/consent/consent.js")
     assert [client.get("/").status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def test_a_tighter_limit_on_the_consent_blueprint_limits_decisions_not_reads(
+    tmp_path: Path,
+) -> None:
+    app = host_app(tmp_path)
+    limiter = Limiter(
+        get_remote_address, app=app, default_limits=["100 per minute"], storage_uri="memory://"
+    )
+    consent = ConsentManager(app)
+    limiter.limit("2 per minute")(consent.blueprint)
+    client = app.test_client()
+    statuses = [client.post("/consent/state", json=decision()).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert [client.get("/consent/config").status_code for _ in range(5)] == [200] * 5
