@@ -100,6 +100,9 @@ def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest("The body is not valid JSON.", {"body": ["Invalid JSON."]}) from None
+    except RecursionError:
+        # Arrays nested ~1,000 deep fit in a few KB and exhaust the parser's stack.
+        raise InvalidRequest("The body is nested too deeply.", {"body": ["Too deep."]}) from None
     if not isinstance(data, dict):
         raise InvalidRequest("The body must be a JSON object.", {"body": ["Must be an object."]})
     try:

@@ -327,3 +327,12 @@ def test_concurrent_decisions_on_one_sqlite_file_are_all_kept(tmp_path: Path) ->
     acknowledged = decide_concurrently(apps, visitors=8, decisions=15)
     stored = stored_event_ids(uri)
     assert sorted(stored) == sorted(acknowledged) and len(stored) == 120
+
+
+def test_json_nested_too_deeply_is_a_400_not_a_500(client: Any) -> None:
+    body = '{"purposes": ' + "[" * 1500 + "]" * 1500 + "}"  # 3 KB: within the size limit
+    response = client.post("/consent/state", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid_request"
+    assert response.json["fields"] == {"body": ["Too deep."]}
+    assert client.get("/consent/history").json["records"] == []
