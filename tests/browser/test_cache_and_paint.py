@@ -1,0 +1,373 @@
+"""A page with the banner is the same for every visitor, so any cache may keep it; the widget
+holds up neither the first paint nor a granted tag, and knows a returning visitor without asking.
+
+Each test asserts what a visitor would notice: the banner (or not), which gated tags ran, what
+the page and its responses carry, when the page painted, which requests were made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import render_template
+from flask_caching import Cache
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Request, Response, Route
+
+from tests.browser.widget import BANNER, build_app, data_layer, history, ran, wait_delivered
+from tests.conftest import LiveServer
+
+PAGE = "cache-and-paint.html"
+"""Gated analytics, a data-consent-recorded tag calling POST /collect, gated marketing."""
+ACCEPT = f'{BANNER} [data-consent-action="accept-all"]'
+REJECT = f'{BANNER} [data-consent-action="reject-all"]'
+SETTINGS = '.csdk-fab [data-consent-action="settings"]'
+TAGS_DONE = "() => (window.ran || []).length == 2 && window.collected == 200"
+"""Every gated tag of PAGE has run: analytics and marketing, and collect.js got its answer."""
+ALL_GRANTED = {
+    "ad_storage": "granted",
+    "ad_user_data": "granted",
+    "ad_personalization": "granted",
+    "analytics_storage": "granted",
+    "functionality_storage": "granted",
+    "personalization_storage": "granted",
+}
+
+
+def open_document(page: Page, url: str, *, reload: bool = False) -> Response:
+    """Load (or reload) ``url`` and return the main document's response."""
+
+    def is_document(r: Response) -> bool:
+        return r.url == url and r.request.resource_type == "document"
+
+    with page.expect_response(is_document) as info:
+        if reload:
+            page.reload()
+        else:
+            page.goto(url)
+    return info.value
+
+
+def is_consent(entry: Any, kind: str) -> bool:
+    return isinstance(entry, list) and entry[:2] == ["consent", kind]
+
+
+def tag_events(layer: list[Any]) -> list[int]:
+    """Where the gated tags' own pushes are in the dataLayer."""
+    names = {"page_tag", "analytics_tag", "marketing_tag"}
+    return [i for i, e in enumerate(layer) if isinstance(e, dict) and e.get("event") in names]
+
+
+def no_vary_cookie(response: Response) -> None:
+    headers = response.all_headers()
+    assert "cookie" not in headers.get("vary", "").lower(), headers
+    assert "private" not in headers.get("cache-control", ""), headers
+    assert "set-cookie" not in headers, headers
+
+
+def cookie(page: Page, name: str) -> str:
+    [value] = [c["value"] for c in page.context.cookies() if c["name"] == name]
+    return value
+
+
+# --- 1. Flask-Caching ----------------------------------------------------------------------
+
+
+def cached_site(
+    tmp_path: Path, live_server: Callable[[Any], LiveServer]
+) -> tuple[LiveServer, Callable[[], None], list[str]]:
+    """PAGE at ``/cached`` through Flask-Caching's ``@cache.cached``; Consent Mode on. Returns
+    the server, a function that expires the cached page, and a log of the view's renders (one
+    entry per cache miss)."""
+    app = build_app(tmp_path, PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
+    cache = Cache(app, config={"CACHE_TYPE": "SimpleCache"})
+    renders: list[str] = []
+
+    @app.get("/cached")
+    @cache.cached(timeout=60)
+    def cached_page() -> str:
+        renders.append("render")
+        return render_template(PAGE, lang="en", nonce=None)
+
+    def expire() -> None:
+        with app.app_context():
+            cache.clear()
+
+    return live_server(app), expire, renders
+
+
+def assert_known_as_decided(page: Page) -> None:
+    """No banner, every gated tag ran, and Consent Mode's update came right after the default,
+    before any tag's own push (rule 20)."""
+    page.locator(SETTINGS).wait_for()
+    page.wait_for_function(TAGS_DONE)
+    assert page.locator(BANNER).count() == 0
+    layer = data_layer(page)
+    assert is_consent(layer[0], "default"), layer[:3]
+    assert is_consent(layer[1], "update"), layer[:3]
+    assert layer[1][2] == ALL_GRANTED
+    assert tag_events(layer), layer
+    assert min(tag_events(layer)) > 1, layer
+
+
+def test_flask_caching_serves_one_page_to_every_visitor_without_leaking_a_choice(
+    tmp_path: Path, live_server: Callable[[Any], LiveServer], new_page: Callable[..., Any]
+) -> None:
+    server, expire, renders = cached_site(tmp_path, live_server)
+    url = server.url + "/cached"
+
+    # Visitor A opens the cached page (a miss: it is rendered) and accepts everything.
+    a: Page = new_page()
+    pages = [open_document(a, url).body()]  # read now: a body is gone once the page navigates
+    a.click(ACCEPT)
+    wait_delivered(a)
+    a.wait_for_function(TAGS_DONE)
+    [record] = history(a)
+    consent_id = record["consent_id"]
+    secrets = {
+        "A's consent id": consent_id,
+        "A's signed cookie": cookie(a, "consent"),
+        "A's choice cookie": cookie(a, "consent_choice"),
+    }
+
+    # The entry expires and A's next visit renders the page again, now for a decided visitor:
+    # that is the copy the cache hands to everyone for the next 60 s.
+    expire()
+    responses = [open_document(a, url)]
+    pages.append(responses[-1].body())
+    assert_known_as_decided(a)
+
+    # Visitor B, a fresh browser, gets A's copy from the cache.
+    b: Page = new_page()
+    received: list[Response] = []
+    b.on("response", lambda r: received.append(r))
+    responses.append(open_document(b, url))
+    pages.append(responses[-1].body())
+    b.locator(BANNER).wait_for()
+    assert b.locator(ACCEPT).is_visible()
+    b.wait_for_load_state("networkidle")
+    assert ran(b) == []
+    assert b.evaluate("window.collected") is None
+    assert b.evaluate("ConsentSDK.has('analytics')") is False
+    state = b.evaluate("ConsentSDK.get()")
+    assert state["decided"] is False
+    assert state["consent_id"] is None
+    layer = data_layer(b)
+    assert is_consent(layer[0], "default")
+    assert not any(is_consent(e, "update") for e in layer)
+    assert b.context.cookies() == []
+    assert b.evaluate("document.cookie") == ""
+    assert received, "B received nothing"
+    for response in received:
+        raw = "\n".join(f"{h['name']}: {h['value']}" for h in response.headers_array())
+        raw += "\n" + response.body().decode("utf-8", "replace")
+        for what, secret in secrets.items():
+            assert secret not in raw, f"{what} reached visitor B in {response.url}"
+        assert '"decided":true' not in raw.replace(" ", ""), f"a decided state in {response.url}"
+        assert "set-cookie" not in response.all_headers(), response.url
+    assert consent_id not in b.content()
+
+    # A comes back to the cached page: known as decided at once.
+    responses.append(open_document(a, url, reload=True))
+    pages.append(responses[-1].body())
+    assert_known_as_decided(a)
+
+    # Two renders served all four visits; the copy holds nobody's state.
+    assert renders == ["render", "render"]
+    assert pages[0] == pages[1] == pages[2] == pages[3]
+    for response in responses:
+        no_vary_cookie(response)
+
+
+# --- 2. The same bytes for everyone ------------------------------------------------------------
+
+
+def test_page_with_the_banner_is_byte_identical_for_decided_undecided_and_gpc_visitors(
+    site: Any, new_page: Callable[..., Any]
+) -> None:
+    server = site(PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
+    url = server.url + "/"
+
+    decided: Page = new_page()
+    decided.goto(url)
+    decided.click(ACCEPT)
+    wait_delivered(decided)
+    as_decided = open_document(decided, url, reload=True)
+    assert "consent=" in (as_decided.request.all_headers().get("cookie") or "")
+    decided.locator(SETTINGS).wait_for()
+
+    undecided: Page = new_page()
+    as_undecided = open_document(undecided, url)
+    assert "cookie" not in as_undecided.request.all_headers()
+    undecided.locator(BANNER).wait_for()
+
+    gpc: Page = new_page(extra_http_headers={"Sec-GPC": "1"})
+    as_gpc = open_document(gpc, url)
+    assert as_gpc.request.all_headers().get("sec-gpc") == "1"
+    gpc.locator(BANNER).wait_for()
+
+    bodies = [r.body() for r in (as_decided, as_undecided, as_gpc)]
+    assert bodies[0] == bodies[1], "decided and undecided visitors got different pages"
+    assert bodies[1] == bodies[2], "a Sec-GPC: 1 visitor got a different page"
+    for response in (as_decided, as_undecided, as_gpc):
+        no_vary_cookie(response)
+
+
+# --- 3. First paint ------------------------------------------------------------------------
+
+
+class Held:
+    """Requests that ``page.route`` holds back (neither fulfilled nor failed) until released."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+        self.pending: list[Route] = []
+        self.released = False
+
+    def hold(self, route: Route) -> None:
+        if self.released:
+            route.continue_()
+        else:
+            self.routes.append(route)
+            self.pending.append(route)
+
+    def release(self) -> None:
+        """Let every held request (and any later one) go on to the server."""
+        self.released = True
+        while self.pending:
+            with contextlib.suppress(PlaywrightError):
+                self.pending.pop(0).continue_()
+
+
+@pytest.fixture
+def held(page: Page) -> Iterator[Held]:
+    """Released after the test whatever happened, before the page is screenshotted and closed."""
+    holder = Held()
+    yield holder
+    holder.release()
+
+
+HOLD_S = 2.0
+FIRST_PAINT = """() => {
+    const fcp = performance.getEntriesByType('paint')
+        .find(e => e.name == 'first-contentful-paint')
+    return fcp ? fcp.startTime : null
+}"""
+
+
+def test_widget_and_stylesheet_held_back_do_not_delay_the_first_paint(
+    site: Any, page: Page, held: Held
+) -> None:
+    server = site(PAGE)
+    page.route("**/consent/consent.js*", held.hold)
+    page.route("**/consent/consent.css*", held.hold)
+
+    started = time.monotonic()
+    page.goto(server.url + "/", wait_until="commit")
+    # While the widget and its stylesheet are held, the page's own content is parsed and painted.
+    page.locator("h1").wait_for(state="visible", timeout=HOLD_S * 1000 * 0.75)
+    page.wait_for_function("() => document.readyState != 'loading'", timeout=HOLD_S * 1000 * 0.75)
+    painted_at = page.wait_for_function(FIRST_PAINT, timeout=HOLD_S * 1000 * 0.75).json_value()
+    assert time.monotonic() - started < HOLD_S
+    assert sorted(urlsplit(r.request.url).path for r in held.routes) == [
+        "/consent/consent.css",
+        "/consent/consent.js",
+    ], "the widget's files were not requested (or not held)"
+    assert page.evaluate("document.readyState") == "interactive"
+    assert page.evaluate("typeof window.ConsentSDK") == "undefined"
+
+    page.wait_for_timeout(max(0.0, HOLD_S - (time.monotonic() - started)) * 1000)
+    released_at = page.evaluate("performance.now()")
+    assert painted_at < released_at - 500, (painted_at, released_at)
+    held.release()
+
+    # Released: the banner shows and works.
+    page.locator(BANNER).wait_for()
+    assert ran(page) == []
+    page.click(REJECT)
+    wait_delivered(page)
+    assert page.locator(BANNER).count() == 0
+    page.locator(SETTINGS).wait_for()
+    [record] = history(page)
+    assert record["action"] == "reject_all"
+    assert ran(page) == []
+
+
+# --- 4. Accept all starts the tags at once -----------------------------------------------------
+
+
+def test_accept_all_starts_gated_tags_before_the_server_answers_recorded_ones_after(
+    site: Any, page: Page, held: Held
+) -> None:
+    server = site(PAGE)
+    log: list[tuple[str, str, str]] = []
+
+    def hold_posts(route: Route) -> None:
+        if route.request.method == "POST":
+            held.hold(route)
+        else:
+            route.continue_()
+
+    def on_request(r: Request) -> None:
+        log.append(("request", r.method, urlsplit(r.url).path))
+
+    def on_response(r: Response) -> None:
+        log.append(("response", r.request.method, urlsplit(r.url).path))
+
+    page.route("**/consent/state", hold_posts)
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.goto(server.url + "/")
+
+    clicked = time.monotonic()
+    page.click(ACCEPT)
+    # At once, while the decision is still on its way: banner gone, ordinary gated tags run.
+    page.wait_for_function("() => (window.ran || []).includes('analytics')", timeout=1000)
+    assert page.locator(BANNER).count() == 0
+    page.wait_for_function("() => (window.ran || []).length == 2", timeout=1000)
+    assert ran(page) == ["analytics", "marketing"]
+    assert page.evaluate("ConsentSDK.has('analytics')") is True
+    assert len(held.routes) == 1, "the decision was not sent (or not held)"
+
+    page.wait_for_timeout(max(0.0, 1.5 - (time.monotonic() - clicked)) * 1000)
+    # The tag that calls a server-gated endpoint still waits for the record.
+    assert ("request", "POST", "/collect") not in log
+    assert page.evaluate("window.collected") is None
+    held.release()
+
+    page.wait_for_function("() => window.collected !== undefined")
+    assert page.evaluate("window.collected") == 200
+    answered = log.index(("response", "POST", "/consent/state"))
+    assert log.index(("request", "POST", "/collect")) > answered, log
+    [record] = history(page)
+    assert record["action"] == "accept_all"
+
+
+# --- 5. A returning visitor is known without asking --------------------------------------------
+
+
+def test_returning_visitor_is_known_without_a_request_to_the_api(site: Any, page: Page) -> None:
+    server = site(PAGE)
+    page.goto(server.url + "/")
+    page.click(ACCEPT)
+    wait_delivered(page)
+    page.wait_for_function(TAGS_DONE)
+
+    paths: list[str] = []
+    page.on("request", lambda r: paths.append(urlsplit(r.url).path))
+    page.reload()
+    page.locator(SETTINGS).wait_for()
+    page.wait_for_function(TAGS_DONE)
+    page.wait_for_load_state("networkidle")
+    assert page.locator(BANNER).count() == 0
+    assert ran(page) == ["analytics", "marketing"]
+    assert page.evaluate("ConsentSDK.get().decided") is True
+    assert "/" in paths and "/collect" in paths, paths
+    api = [p for p in paths if p in ("/consent/state", "/consent/config")]
+    assert api == [], f"the widget asked the API on a returning visit: {api}"
