@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,16 @@ CONSENT_MODE_DEFAULT: dict[str, str] = {
     "functionality_storage": "preferences",
     "personalization_storage": "preferences",
 }
+"""``CONSENT_GOOGLE_CONSENT_MODE = True``: Google's consent types and the purpose each follows."""
+
+GOOGLE_TYPES = (*CONSENT_MODE_DEFAULT, "security_storage")
+GOOGLE_OPTIONS = ("types", "wait_for_update", "url_passthrough", "ads_data_redaction", "regions")
+UET_DEFAULT: dict[str, str] = {"ad_storage": "marketing"}
+CLARITY_DEFAULT: dict[str, str] = {"ad_Storage": "marketing", "analytics_Storage": "analytics"}
+GOOGLE_SECURITY = {"security_storage": "granted"}
+"""Security storage is strictly necessary: granted in every default unless it is mapped."""
+_REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
+"""ISO 3166-1 alpha-2 ("ES"), or alpha-2 and a subdivision ("US-CA"): checked loosely."""
 
 DEFAULTS: dict[str, Any] = {
     "CONSENT_CONTROLLER": None,
@@ -49,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_TRUSTED_ORIGINS": (),
     "CONSENT_DATABASE_URI": None,
     "CONSENT_GOOGLE_CONSENT_MODE": False,
+    "CONSENT_MICROSOFT_UET": False,
+    "CONSENT_MICROSOFT_CLARITY": False,
     "CONSENT_RECORD_IP": True,
     "CONSENT_MAX_BODY_BYTES": 4096,
 }
@@ -84,7 +97,7 @@ class ConsentConfig:
     texts: Mapping[str, Mapping[str, str]]
     trusted_origins: frozenset[str]
     database_uri: str | None
-    consent_mode: Mapping[str, str] | None
+    vendors: list[dict[str, Any]]
     record_ip: bool
     max_body_bytes: int
     by_id: Mapping[str, Purpose] = field(init=False)
@@ -93,11 +106,6 @@ class ConsentConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_id", {p.id: p for p in self.purposes})
         object.__setattr__(self, "purpose_ids", frozenset(self.by_id))
-        for kind, purpose in (self.consent_mode or {}).items():
-            if purpose not in self.purpose_ids:
-                raise ConfigurationError(
-                    f"CONSENT_GOOGLE_CONSENT_MODE maps {kind!r} to unknown purpose {purpose!r}."
-                )
 
     @classmethod
     def from_app(cls, app: Flask) -> ConsentConfig:
@@ -142,7 +150,7 @@ class ConsentConfig:
             texts=_load_texts(c["CONSENT_TEXTS"], languages, controller, purposes),
             trusted_origins=frozenset(o.rstrip("/").lower() for o in c["CONSENT_TRUSTED_ORIGINS"]),
             database_uri=c["CONSENT_DATABASE_URI"],
-            consent_mode=_load_consent_mode(c["CONSENT_GOOGLE_CONSENT_MODE"]),
+            vendors=_load_vendors(c, frozenset(p.id for p in purposes)),
             record_ip=bool(c["CONSENT_RECORD_IP"]),
             max_body_bytes=int(c["CONSENT_MAX_BODY_BYTES"]),
         )
@@ -292,13 +300,151 @@ def _load_texts(
     return texts
 
 
-def _load_consent_mode(value: Any) -> dict[str, str] | None:
+def _load_vendors(c: Mapping[str, Any], purposes: frozenset[str]) -> list[dict[str, Any]]:
+    """The vendors' consent APIs the widget drives: the config payload's ``vendors``.
+
+    A list, in the order the widget calls them, of ``{"name": "google" | "uet" | "clarity",
+    "types": {vendor type: purpose}, "default": [calls made at start], "update": [the first
+    arguments of the call made on every change]}``. The widget puts the undecided state of every
+    mapped type under each object argument of a default call, and the visitor's states after
+    the update's arguments (docs/design.md, Config). A vendor that is off is absent.
+    """
+    vendors: list[dict[str, Any]] = []
+    google = _load_google(c["CONSENT_GOOGLE_CONSENT_MODE"], purposes)
+    if google:
+        vendors.append(google)
+    uet = _type_map("CONSENT_MICROSOFT_UET", c["CONSENT_MICROSOFT_UET"], UET_DEFAULT, purposes)
+    if uet:
+        # uetq.push('consent', 'default', {ad_storage: 'denied'}), then 'update' on each change.
+        vendors.append(
+            {
+                "name": "uet",
+                "types": uet,
+                "default": [["consent", "default", {}]],
+                "update": ["consent", "update"],
+            }
+        )
+    clarity = _type_map(
+        "CONSENT_MICROSOFT_CLARITY", c["CONSENT_MICROSOFT_CLARITY"], CLARITY_DEFAULT, purposes
+    )
+    if clarity:
+        # clarity('consentv2', {ad_Storage, analytics_Storage}): no default call, Clarity waits.
+        vendors.append(
+            {"name": "clarity", "types": clarity, "default": [], "update": ["consentv2"]}
+        )
+    return vendors
+
+
+def _type_map(
+    name: str,
+    value: Any,
+    default: Mapping[str, str],
+    purposes: frozenset[str],
+    known: tuple[str, ...] | None = None,
+) -> dict[str, str] | None:
+    """False/None -> None; True -> ``default``; else a mapping of known types to purposes."""
     if value is False or value is None:
         return None
-    if value is True:
-        return dict(CONSENT_MODE_DEFAULT)
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    raise ConfigurationError(
-        "CONSENT_GOOGLE_CONSENT_MODE must be False, True or a mapping of consent type to purpose."
-    )
+    mapping = default if value is True else value
+    known = known or tuple(default)
+    if not isinstance(mapping, Mapping) or not mapping:
+        raise ConfigurationError(
+            f"{name} must be False, True or a mapping of consent type ({', '.join(known)}) to "
+            "purpose."
+        )
+    for kind, purpose in mapping.items():
+        if kind not in known:
+            raise ConfigurationError(
+                f"{name} has unknown consent type {kind!r}; the types are {', '.join(known)}."
+            )
+        if purpose not in purposes:
+            raise ConfigurationError(
+                f"{name} maps {kind!r} to unknown purpose {purpose!r}; the purposes are "
+                f"{', '.join(sorted(purposes))}."
+            )
+    return {str(k): str(v) for k, v in mapping.items()}
+
+
+def _load_google(value: Any, purposes: frozenset[str]) -> dict[str, Any] | None:
+    """``CONSENT_GOOGLE_CONSENT_MODE``: False, True, {type: purpose}, or a dict of options.
+
+    The default calls, in order: ``gtag('set', 'url_passthrough', true)`` and ``gtag('set',
+    'ads_data_redaction', true)`` when asked for; the global default (every mapped type, plus
+    ``security_storage: 'granted'`` unless mapped, plus ``wait_for_update``); one default per
+    entry of ``regions``, with that entry's states over the mapped types' and its ``region``.
+    """
+    name = "CONSENT_GOOGLE_CONSENT_MODE"
+    options: Mapping[str, Any] = {}
+    if isinstance(value, Mapping) and any(k in GOOGLE_OPTIONS for k in value):
+        options = value
+        unknown = sorted(map(str, set(options) - set(GOOGLE_OPTIONS)))
+        if unknown:
+            raise ConfigurationError(
+                f"{name} has unknown keys {unknown}; the keys are {', '.join(GOOGLE_OPTIONS)}."
+            )
+        value = options.get("types", True)
+        name += "['types']"
+        if value is False or value is None:
+            raise ConfigurationError(f"{name} must be True or a mapping of type to purpose.")
+    types = _type_map(name, value, CONSENT_MODE_DEFAULT, purposes, GOOGLE_TYPES)
+    if types is None:
+        return None
+    name = "CONSENT_GOOGLE_CONSENT_MODE"
+    calls: list[list[Any]] = []
+    for key in ("url_passthrough", "ads_data_redaction"):
+        flag = options.get(key, False)
+        if not isinstance(flag, bool):
+            raise ConfigurationError(f"{name}[{key!r}] must be True or False.")
+        if flag:
+            calls.append(["set", key, True])
+    default: dict[str, Any] = {k: v for k, v in GOOGLE_SECURITY.items() if k not in types}
+    wait = options.get("wait_for_update")
+    if wait is not None:
+        if isinstance(wait, bool) or not isinstance(wait, int) or wait < 0:
+            raise ConfigurationError(
+                f"{name}['wait_for_update'] must be a whole number of milliseconds (e.g. 500)."
+            )
+        default["wait_for_update"] = wait
+    calls.append(["consent", "default", default])
+    for region in _load_regions(f"{name}['regions']", options.get("regions", {}), types):
+        calls.append(["consent", "default", region])
+    return {"name": "google", "types": types, "default": calls, "update": ["consent", "update"]}
+
+
+def _load_regions(name: str, value: Any, types: Mapping[str, str]) -> list[dict[str, Any]]:
+    """{"ES,DE": {type: "granted" | "denied"}} -> [{type: ..., "region": ["ES", "DE"]}]."""
+    if not isinstance(value, Mapping):
+        raise ConfigurationError(
+            f'{name} must map region codes to consent types, e.g. {{"ES,DE": {{"ad_storage": '
+            '"denied"}}.'
+        )
+    known = (*types, *(k for k in GOOGLE_SECURITY if k not in types))
+    seen: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for key, states in value.items():
+        codes = [code.strip().upper() for code in str(key).split(",")]
+        for code in codes:
+            if not _REGION.fullmatch(code):
+                raise ConfigurationError(
+                    f"{name} has region {code!r} in {key!r}: use ISO 3166 codes such as 'ES' "
+                    "or 'US-CA', separated by commas."
+                )
+            if code in seen:
+                raise ConfigurationError(f"{name} lists region {code!r} twice.")
+            seen.add(code)
+        if not isinstance(states, Mapping) or not states:
+            raise ConfigurationError(
+                f"{name}[{key!r}] must map consent types to 'granted' or 'denied'."
+            )
+        for kind, state in states.items():
+            if kind not in known:
+                raise ConfigurationError(
+                    f"{name}[{key!r}] sets {kind!r}, which is not a mapped consent type "
+                    f"({', '.join(known)})."
+                )
+            if state not in ("granted", "denied"):
+                raise ConfigurationError(
+                    f"{name}[{key!r}][{kind!r}] must be 'granted' or 'denied', not {state!r}."
+                )
+        out.append({**{str(k): str(v) for k, v in states.items()}, "region": codes})
+    return out

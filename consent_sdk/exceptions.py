@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, request
 from markupsafe import escape
-from werkzeug.exceptions import BadRequest, Forbidden, InternalServerError
+from werkzeug.exceptions import BadRequest, Conflict, Forbidden, InternalServerError
 
 
 class ConsentError(Exception):
@@ -77,6 +77,21 @@ class ForbiddenOrigin(ConsentError, Forbidden):
             "expected": self.expected,
         }
         return json_response(403, body)
+
+
+class EventIdConflict(ConsentError, Conflict):
+    """409: an ``event_id`` already recorded for another visitor; nothing written or signed."""
+
+    def __init__(self, event_id: str) -> None:
+        super().__init__(
+            "This event_id is already recorded for another visitor; send a new one for a new "
+            "decision."
+        )
+        self.event_id = event_id
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        body = {"error": "event_id_conflict", "message": self.description}
+        return json_response(409, body)
 
 
 class StoreNotReady(ConsentError, InternalServerError):

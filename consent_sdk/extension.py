@@ -18,7 +18,7 @@ from . import models
 from .checks import check_views, report_unknown_purposes_before_first_request
 from .config import DEFAULTS, ConsentConfig
 from .cookie import CookieCodec, CookieData, choice_value
-from .exceptions import ConfigurationError, ConsentRequired
+from .exceptions import ConfigurationError, ConsentRequired, EventIdConflict
 from .privacy import browser_family, truncate_ip
 from .schemas import DecisionSchema, WithdrawSchema
 from .signals import consent_changed, consent_given, consent_withdrawn
@@ -241,7 +241,7 @@ class AppConsent:
                     }
                     for p in cfg.purposes
                 ],
-                "consent_mode": dict(cfg.consent_mode) if cfg.consent_mode else None,
+                "vendors": cfg.vendors,
                 "cookie_domain": cfg.cookie_domain,
             }
         return cached
@@ -319,6 +319,10 @@ class AppConsent:
         }
         shown = {k: v for k, v in self.public_config(lang).items() if k != "texts_hash"}
         record, is_new = self.store.record(row, shown)
+        if not is_new and record["consent_id"] != row["consent_id"]:
+            # An event id already recorded for someone else: answering with that record (and
+            # signing a cookie from it) would hand this sender the other visitor's consent.
+            raise EventIdConflict(str(row["event_id"]))
         data = CookieData(
             consent_id=record["consent_id"],
             granted=frozenset(record["granted"]),

@@ -110,7 +110,15 @@ class ConfigSchema(Schema):
     texts_hash = fields.String(required=True)
     texts = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     purposes = fields.List(fields.Nested(PurposeSchema), required=True)
-    consent_mode = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
+    vendors = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "The vendors' consent APIs the widget drives, in order (docs/design.md):"
+            ' {"name": "google" | "uet" | "clarity", "types": {vendor type: purpose}, "default":'
+            ' [calls made at start], "update": [first arguments of the call made on each change]}'
+        },
+    )
     cookie_domain = fields.String(allow_none=True, required=True)
 
 

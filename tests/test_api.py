@@ -160,6 +160,29 @@ def test_repeated_event_id_is_recorded_once(app: Flask, client: Any) -> None:
     assert _count(app) == 1
 
 
+@pytest.mark.parametrize("attacker_has_a_cookie", [False, True])
+def test_a_replayed_event_id_from_another_browser_is_a_conflict_and_signs_nothing(
+    app: Flask, client: Any, attacker_has_a_cookie: bool
+) -> None:
+    event_id = str(uuid.uuid4())
+    victim = client.post(
+        "/consent/state", json={"purposes": {"analytics": True}, "event_id": event_id}
+    ).json
+    attacker = app.test_client()
+    if attacker_has_a_cookie:
+        attacker.post("/consent/state", json={"purposes": {}})
+    stolen = attacker.post(
+        "/consent/state", json={"purposes": {"analytics": False}, "event_id": event_id}
+    )
+    assert stolen.status_code == 409 and stolen.json["error"] == "event_id_conflict"
+    assert victim["consent_id"] not in stolen.text
+    assert "Set-Cookie" not in stolen.headers
+    # The attacker got nothing of the victim's: not their consent, not their history.
+    assert attacker.get("/consent/state").json["purposes"]["analytics"] is False
+    assert victim["consent_id"] not in attacker.get("/consent/history").text
+    assert _count(app) == (2 if attacker_has_a_cookie else 1)
+
+
 def test_consent_id_stays_the_same_across_decisions(client: Any) -> None:
     first = client.post("/consent/state", json={"purposes": {"analytics": True}}).json
     second = client.post("/consent/state", json={"purposes": {}}).json

@@ -2,15 +2,14 @@
 import { cfg } from './config.js'
 
 /**
- * A JSON request to `${api}${path}`. Resolves with the parsed body; rejects with
- * {status, body} (body = the server's JSON error, or null) or with the network error.
+ * A JSON request to `${api}${path}` (GET unless `method`). Resolves with the parsed body;
+ * rejects with {status, body} (body = the server's JSON error, or null) or the network error.
  */
-export async function call(path, method = 'GET', body) {
+export async function call(path, method, body) {
   const res = await fetch(cfg.api + path, {
     method,
-    credentials: 'same-origin',
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body && JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
   })
   if (!res.ok) throw { status: res.status, body: await res.json().catch(() => null) }
   return res.json()

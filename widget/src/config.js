@@ -1,20 +1,17 @@
 // The configuration: bundled into the script by the server (consent.js?lang=xx, no request for
 // the first paint), or fetched from the API next to the script (a page not built with Flask).
-const doc = document
+import { doc } from './constants.js'
+
 const script = doc.currentScript
 
 /** Config + {api}: filled at start; texts replaced if the page's language differs. */
-export const cfg = {}
-
-/** The config the server bundled around this script, or null for the bare script. */
-// eslint-disable-next-line no-undef
-export const bundled = () => (typeof __CONSENT_CONFIG__ == 'object' ? __CONSENT_CONFIG__ : null)
-
-/** The API next to the script (…/consent/consent.js → …/consent). */
-export const apiBase = () => new URL('.', script.src).href.slice(0, -1)
+export const cfg = {
+  // The API next to the script (…/consent/consent.js → …/consent).
+  api: new URL('.', script.src).href.slice(0, -1),
+}
 
 /** The nonce of this script, for the stylesheet and inline gated scripts under a strict CSP. */
-export const nonce = () => script.nonce
+export const nonce = script.nonce
 
 /**
  * The page's <html lang> if the server offers it and it differs from the bundled language,
@@ -29,23 +26,20 @@ export function wantedLang() {
 
 /**
  * The decision in the readable choice cookie: {v: policy version, g: granted, d: refused}, or
- * null. The server sets it beside the signed HttpOnly cookie, which stays the authority.
+ * undefined. The server sets it beside the signed HttpOnly cookie, which stays the authority.
  */
 export function choiceCookie() {
-  const pair = doc.cookie.split('; ').find(c => c.startsWith(cfg.choice_cookie + '='))
   try {
-    return pair && JSON.parse(decodeURIComponent(pair.slice(cfg.choice_cookie.length + 1)))
-  } catch {
-    return null
-  }
+    const value = ('; ' + doc.cookie).split(`; ${cfg.choice_cookie}=`)[1].split(';')[0]
+    return JSON.parse(decodeURIComponent(value))
+  } catch {}
 }
 
 /**
  * A text by key (docs/design.md lists them) with {purpose} and {content} filled from `vars`.
  * A function replacement, so a "$&" in a label or title stays as it is. Always plain text.
  */
-export const t = (key, vars = {}) =>
-  (cfg.texts[key] || '').replace(/{(\w+)}/g, (m, k) => vars[k] ?? m)
+export const t = (key, vars = {}) => cfg.texts[key].replace(/{(\w+)}/g, (m, k) => vars[k] ?? m)
 
 /** Whether any purpose needs consent; a site with only exempt ones has nothing to ask. */
 export const anyChoice = () => cfg.purposes.some(p => !p.required)

@@ -19,5 +19,7 @@ export const PURPOSE = 'data-consent-purpose'
 /** On gated content that must wait until the server has recorded the decision. */
 export const RECORDED = 'data-consent-recorded'
 
-/** Class prefix of everything the widget renders (styles/consent.css). */
-export const CLS = 'csdk'
+// Everything the widget renders has classes "csdk-…" (and its roots "csdk"): styles/consent.css.
+
+/** The page's document (one name, shared by every module). */
+export const doc = document

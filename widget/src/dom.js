@@ -1,8 +1,8 @@
 // Tiny DOM helpers. Text is only ever set with textContent: translations are never parsed as HTML.
-import { CLS } from './constants.js'
+import { ACTION, UI, doc } from './constants.js'
 import { cfg } from './config.js'
 
-export const doc = document
+export { doc }
 
 /**
  * Create an element. `kids` is either a string (set as textContent) or a list of nodes
@@ -16,12 +16,19 @@ export function h(tag, attrs, kids) {
   return el
 }
 
+/** An element with the widget's class `csdk-{name}`. */
+export const hc = (tag, name, kids, attrs) => h(tag, { class: 'csdk-' + name, ...attrs }, kids)
+
+/** A button; every choice button shares one class, so they look and weigh the same (rule 2). */
+export const button = (action, text, attrs) =>
+  hc('button', 'btn', text, { type: 'button', [ACTION]: action, ...attrs })
+
 /**
- * A root of the widget's UI: class "csdk csdk-{name}", and the language of its texts, which may
- * differ from the page's (WCAG 3.1.2).
+ * A root of the widget's UI: class "csdk csdk-{name}", the test hook data-consent-ui="{name}",
+ * and the language of its texts, which may differ from the page's (WCAG 3.1.2).
  */
 export const root = (tag, name, attrs, kids) =>
-  h(tag, { class: `${CLS} ${CLS}-${name}`, lang: cfg.lang, ...attrs }, kids)
+  h(tag, { class: 'csdk csdk-' + name, [UI]: name, lang: cfg.lang, ...attrs }, kids)
 
 /** querySelectorAll as an array. */
 export const $$ = (sel, root = doc) => [...root.querySelectorAll(sel)]

@@ -1,11 +1,16 @@
-// How the page learns about changes: on('change') listeners, a DOM event, a dataLayer event.
+// How the page learns about changes: on('change') listeners, DOM events, a dataLayer event.
 import { CHANGE_EVENT, DL_EVENT, ERROR_EVENT, RECORDED_EVENT } from './constants.js'
 import { doc } from './dom.js'
 
 const listeners = new Set()
+/** A copy for each listener and event (a State is plain JSON). */
+export const clone = s => JSON.parse(JSON.stringify(s))
 
 /** The dataLayer array Google's tags and tag managers read (created if missing). */
-export const dataLayer = () => (window.dataLayer = window.dataLayer || [])
+export const dataLayer = () => (window.dataLayer ||= [])
+
+/** A CustomEvent on document. */
+const fire = (type, detail) => doc.dispatchEvent(new CustomEvent(type, { detail }))
 
 /** Register fn(state) for every change; returns a function that unregisters it. */
 export function on(fn) {
@@ -18,28 +23,23 @@ export const pushDataLayer = purposes =>
   dataLayer().push({ event: DL_EVENT, consent: { ...purposes } })
 
 /** The server has the decision: detail = its State, with consent_id, given_at and expires_at. */
-export const recorded = state =>
-  doc.dispatchEvent(new CustomEvent(RECORDED_EVENT, { detail: structuredClone(state) }))
+export const recorded = state => fire(RECORDED_EVENT, clone(state))
 
 /** The server refused a decision for good: tell the console and the page what it said. */
 export function refused({ status, body }, { m, b }) {
   console.error(ERROR_EVENT, status, body)
-  doc.dispatchEvent(
-    new CustomEvent(ERROR_EVENT, { detail: { status, error: body, method: m, decision: b } })
-  )
+  fire(ERROR_EVENT, { status, error: body, method: m, decision: b })
 }
 
 /** Tell everyone: listeners (one failing does not stop the others), the DOM, the dataLayer. */
 export function emit(state) {
   for (const fn of listeners) {
     try {
-      fn(structuredClone(state))
+      fn(clone(state))
     } catch (err) {
-      setTimeout(() => {
-        throw err
-      })
+      reportError(err)
     }
   }
-  doc.dispatchEvent(new CustomEvent(CHANGE_EVENT, { detail: structuredClone(state) }))
+  fire(CHANGE_EVENT, clone(state))
   pushDataLayer(state.purposes)
 }

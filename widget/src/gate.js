@@ -1,7 +1,7 @@
 // Gated content: scripts and iframes run only when all their purposes are granted, and the
 // cookies of refused purposes are deleted. What already ran cannot be stopped.
-import { ACTION, CLS, GATE, PURPOSE, RECORDED, UI } from './constants.js'
-import { $$, doc, h, root } from './dom.js'
+import { GATE, PURPOSE, RECORDED } from './constants.js'
+import { $$, button, doc, h, root } from './dom.js'
 import { cfg, t } from './config.js'
 
 const started = new Set()
@@ -16,43 +16,40 @@ const allowed = (el, purposes) => needs(el).every(p => purposes[p])
  * marked data-consent-recorded needs its purposes in `held` (recorded by the server) too.
  */
 export function gate(purposes, held) {
-  for (const s of $$(`script[type="text/plain"][${GATE}]`)) {
+  for (const s of $$(`script[type="text/plain"][${GATE}]`))
     if (!started.has(s) && allowed(s, s.hasAttribute(RECORDED) ? held : purposes)) {
       started.add(s)
       chain = chain.then(() => run(s))
     }
-  }
   for (const f of $$(`iframe[${GATE}]`)) frame(f, allowed(f, purposes))
 }
 
 /**
- * Replace a text/plain script with a live copy (same attributes, text and nonce). An external
- * one is awaited before the next starts, so the page's order holds.
+ * Replace a text/plain script with a live copy: a clone keeps its attributes, text and nonce,
+ * and, as the original never started (its type was not JavaScript), runs once inserted. An
+ * external one is awaited before the next starts, so the page's order holds.
  */
 function run(old) {
-  const s = doc.createElement('script')
-  for (const a of old.attributes) if (a.name != 'type') s.setAttribute(a.name, a.value)
-  s.nonce = old.nonce
-  s.text = old.text
-  const loaded = s.src && new Promise(done => (s.onload = s.onerror = done))
+  const s = old.cloneNode(true)
+  s.removeAttribute('type')
   old.replaceWith(s)
-  return loaded
+  return s.src && new Promise(done => (s.onload = s.onerror = done))
 }
 
 /** Load a granted iframe from data-src; otherwise blank it and show its placeholder. */
 function frame(f, ok) {
-  const src = f.getAttribute('data-src')
-  const current = f.getAttribute('src')
-  if (ok ? current != src : current == src) f.src = ok ? src : 'about:blank'
+  const src = f.dataset.src
+  // Granted and not showing data-src, or refused and showing it.
+  if (ok != (f.getAttribute('src') == src)) f.src = ok ? src : 'about:blank'
   f.hidden = !ok
-  if (!ok && !f._ph) f.before((f._ph = placeholder(f)))
+  if (!ok) f._ph ||= placeholder(f)
   if (f._ph) f._ph.hidden = ok
 }
 
 /**
  * "{content} is blocked, it uses cookies for {purpose}" with a button that grants exactly those
- * purposes. The content is the iframe's title, else the host it would load from (an <a> parses
- * the URL and never throws).
+ * purposes, before the iframe. The content is the iframe's title, else the host it would load
+ * from (an <a> parses the URL and never throws).
  */
 function placeholder(f) {
   const ids = needs(f)
@@ -61,21 +58,18 @@ function placeholder(f) {
       .filter(p => ids.includes(p.id))
       .map(p => p.label)
       .join(', '),
-    content: f.title || h('a', { href: f.getAttribute('data-src') }).hostname,
+    content: f.title || h('a', { href: f.dataset.src }).hostname,
   }
-  return root('div', 'ph', { [UI]: 'placeholder' }, [
+  const ph = root('div', 'placeholder', {}, [
     h('p', {}, t('placeholder_text', vars)),
-    h(
-      'button',
-      { type: 'button', class: `${CLS}-btn`, [ACTION]: 'enable', [PURPOSE]: ids.join(' ') },
-      t('placeholder_button', vars)
-    ),
+    button('enable', t('placeholder_button', vars), { [PURPOSE]: ids.join(' ') }),
   ])
+  f.before(ph)
+  return ph
 }
 
-/** "_ga*" -> /^_ga.*$/ */
-const glob = pattern =>
-  RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`)
+/** "_ga*" -> /^_ga.*$/ (every other character literal: \W escaped). */
+const glob = pattern => RegExp(`^${pattern.replace(/[^\w*]/g, '\\$&').replaceAll('*', '.*')}$`)
 
 /**
  * Delete the declared cookies (names and * patterns) of every refused purpose, on the host
@@ -86,10 +80,9 @@ export function clearCookies(purposes) {
   const host = location.hostname
   for (const pair of doc.cookie.split(';')) {
     const name = pair.split('=')[0].trim()
-    if (!name || !patterns.some(re => re.test(name))) continue
-    for (const domain of ['', host, '.' + host, cfg.cookie_domain]) {
-      if (domain != null)
-        doc.cookie = `${name}=; Max-Age=0; Path=/${domain && '; Domain=' + domain}`
-    }
+    if (name && patterns.some(re => re.test(name)))
+      // Host-only, then Domain=host (the same as ".host": RFC 6265 ignores the leading dot).
+      for (const domain of ['', host, cfg.cookie_domain || ''])
+        doc.cookie = `${name}=;max-age=0;path=/${domain && ';domain=' + domain}`
   }
 }

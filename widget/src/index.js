@@ -1,42 +1,45 @@
 // consent_sdk widget: reads the bundled config and the visitor's choice cookie, pushes the
-// Consent Mode default and a returning visitor's update at once, then renders the banner
+// vendors' consent defaults and a returning visitor's update at once, then renders the banner
 // (undecided) or the settings button (decided) once the DOM and the stylesheet are ready.
-import { ACTION, PURPOSE, UI } from './constants.js'
+import { ACTION, PURPOSE } from './constants.js'
 import { doc, domReady, h } from './dom.js'
-import { anyChoice, apiBase, bundled, cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
+import { anyChoice, cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune } from './store.js'
-import { emit, on, pushDataLayer, recorded, refused } from './events.js'
-import { cmDefault, cmUpdate } from './consentmode.js'
+import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
+import { vendorsDefault, vendorsUpdate } from './vendors.js'
 import { clearCookies, gate } from './gate.js'
-import { hideBanner, hideFab, setOffline, showBanner } from './banner.js'
+import { layers, setOffline } from './banner.js'
 import { closeDialog, openDialog, toggles } from './preferences.js'
 
 let state
 // The DOM (and the page language's texts) are ready: gate; the stylesheet too: show the UI.
-let ready = false
-let styled = false
+let ready
+let styled
 // The purposes the server holds (its cookie is set): what data-consent-recorded content needs.
 let held
 // The latest Decision's event_id, and the state before it: what holds if the server refuses it.
 let latestId
 let prior
 
-/** {purpose: bool} for every configured purpose: required ones granted, unlisted refused. */
-function complete(choice) {
-  const out = {}
-  for (const p of cfg.purposes) out[p.id] = p.required || choice[p.id] === true
-  return out
-}
+/** {purpose: bool} for every configured purpose: required ones granted, the others if `granted(id)`. */
+const complete = granted =>
+  Object.fromEntries(cfg.purposes.map(p => [p.id, p.required || granted(p.id)]))
 
+/** {purpose: bool} from a choice {purpose: true}: anything but true is refused. */
+const choose = choice => complete(id => choice[id] === true)
+
+/** The State before any decision (or after a withdrawal): only the exempt purposes granted. */
 const undecided = () => ({
   decided: false,
   consent_id: null,
-  purposes: complete({}),
+  purposes: complete(() => false),
   policy_version: cfg.policy_version,
   given_at: null,
   expires_at: null,
 })
+
+const decided = purposes => ({ ...undecided(), decided: true, purposes })
 
 /**
  * The decision in the choice cookie, if it still answers what the site asks: same policy
@@ -46,17 +49,16 @@ const undecided = () => ({
  */
 function stored() {
   const c = choiceCookie()
-  const answers = p => c.g.includes(p.id) || c.d.includes(p.id)
-  if (!c || c.v != cfg.policy_version || !cfg.purposes.every(answers)) return undecided()
-  const granted = Object.fromEntries(c.g.map(id => [id, true]))
-  return { ...undecided(), decided: true, purposes: complete(granted) }
+  return c?.v == cfg.policy_version && cfg.purposes.every(p => [...c.g, ...c.d].includes(p.id))
+    ? decided(complete(id => c.g.includes(id)))
+    : undecided()
 }
 
-/** RFC 4122 version 4, from getRandomValues (randomUUID needs a secure context). */
-const uuid = () =>
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, c =>
-    (c ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (c / 4)))).toString(16)
-  )
+/**
+ * A random (version 4) UUID. crypto.randomUUID needs a secure context; a blob: URL ends in one
+ * in any context (File API: "blob:" origin "/" UUID).
+ */
+const uuid = () => URL.createObjectURL(new Blob()).slice(-36)
 
 /** Bring the page in line with the state: gated content, cookies, and which layer shows. */
 function render() {
@@ -64,56 +66,40 @@ function render() {
   gate(state.purposes, held)
   clearCookies(state.purposes)
   // Only exempt purposes: nothing to ask, so no banner and no settings button.
-  if (!styled || !anyChoice()) return
-  if (state.decided) hideBanner()
-  else {
-    hideFab()
-    showBanner()
-  }
-}
-
-let cmLast
-/** A Consent Mode update, unless these very purposes were the last ones pushed. */
-function consentMode(purposes) {
-  const key = JSON.stringify(purposes)
-  if (key != cmLast) cmUpdate(purposes)
-  cmLast = key
+  if (styled && anyChoice()) layers(state.decided)
 }
 
 /**
- * Adopt a new state and bring Consent Mode and the page in line (they may have gone ahead of
- * it, for a decision still on its way); if the choice changed, tell the page's listeners.
+ * Adopt a new state and bring the vendors and the page in line (they may have gone ahead of
+ * it, for a decision still on its way); if the choice changed, tell the vendors and the page's
+ * listeners.
  */
 function apply(next) {
-  const changed =
-    next.decided != state.decided || JSON.stringify(next.purposes) != JSON.stringify(state.purposes)
+  const key = s => JSON.stringify([s.decided, s.purposes])
+  const changed = key(next) != key(state)
   state = next
-  consentMode(state.purposes)
+  if (changed) vendorsUpdate(state.purposes)
   render()
   if (changed) emit(state)
 }
 
 /**
- * A decision takes effect in the page at once (Consent Mode, rule 20; gated content; events)
- * and goes to the server through the retry queue (same event_id on every attempt). Content
- * marked data-consent-recorded (a tag that calls a @requires_consent endpoint) waits until the
- * server has recorded the decision and set its cookie. A withdrawal is a DELETE: everything
- * refused, undecided.
+ * A decision takes effect in the page at once (the vendors' update, rule 20; gated content;
+ * events) and goes to the server through the retry queue (same event_id on every attempt).
+ * Content marked data-consent-recorded (a tag that calls a @requires_consent endpoint) waits
+ * until the server has recorded the decision and set its cookie. A withdrawal is a DELETE:
+ * everything refused, undecided.
  */
 function decide(choice, action, source) {
   // Only exempt purposes: there is nothing to record.
   if (!anyChoice()) return
   const withdraw = action == 'withdraw'
-  const purposes = complete(withdraw ? {} : choice)
+  const purposes = choose(choice)
   const body = { event_id: uuid(), source, language: cfg.lang, gpc: gpc() }
-  if (!withdraw) {
-    body.action = action
-    body.purposes = {}
-    for (const p of cfg.purposes) if (!p.required) body.purposes[p.id] = purposes[p.id]
-  }
+  if (!withdraw) Object.assign(body, { action, purposes })
   latestId = !withdraw && body.event_id
   prior = state
-  // At once: Consent Mode, the page's listeners, gated content (but what waits for the record).
+  // At once: the vendors, the page's listeners, gated content (but what waits for the record).
   apply(withdraw ? undecided() : { ...state, decided: true, purposes })
   enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
 }
@@ -126,30 +112,32 @@ function decide(choice, action, source) {
  */
 function onRefused(err, item) {
   setOffline(false)
-  if (item.b.event_id == latestId) {
-    const purposes = complete(item.b.purposes)
-    for (const id in purposes) purposes[id] &&= prior.purposes[id]
-    apply({ ...prior, purposes })
-  }
+  if (item.b.event_id == latestId)
+    apply({
+      ...prior,
+      purposes: complete(id => item.b.purposes[id] === true && prior.purposes[id]),
+    })
   refused(err, item)
 }
 
-const all = () => Object.fromEntries(cfg.purposes.map(p => [p.id, true]))
+const all = () => complete(() => true)
+const CHOICES = { 'accept-all': all, 'reject-all': () => ({}), save: toggles }
 
 /** Every control is a [data-consent-action] element; settings links may be anywhere on the page. */
 function onClick(e) {
   const el = e.target.closest?.(`[${ACTION}]`)
   if (!el) return
   const action = el.getAttribute(ACTION)
-  const source = el.closest(`[${UI}="dialog"]`) ? 'settings' : 'banner'
   if (action == 'settings' || action == 'customize') {
     e.preventDefault()
-    openDialog(state)
-    return
+    return openDialog(state)
   }
-  if (action == 'accept-all') decide(all(), 'accept_all', source)
-  else if (action == 'reject-all') decide({}, 'reject_all', source)
-  else if (action == 'save') decide(toggles(), 'save', source)
+  if (CHOICES[action])
+    decide(
+      CHOICES[action](),
+      action.replace('-', '_'),
+      el.closest('.csdk-dialog') ? 'settings' : 'banner'
+    )
   // A placeholder's button: grant its purposes, keep the others as they are.
   else if (action == 'enable') {
     const choice = { ...state.purposes }
@@ -166,29 +154,27 @@ function start(config) {
   prior = stored()
   held = prior.purposes
   const last = prune(cfg.policy_version).pop()
-  state = last
-    ? last.m == 'DELETE'
-      ? undecided()
-      : { ...undecided(), decided: true, purposes: complete(last.b.purposes) }
-    : prior
+  state = !last ? prior : last.m == 'DELETE' ? undecided() : decided(choose(last.b.purposes))
   latestId = last?.m == 'POST' && last.b.event_id
 
-  // Rule 20: the default now, before any gated tag can run; then a returning visitor's stored
+  // Rule 20: the defaults now, before any gated tag can run; then a returning visitor's stored
   // choice right away.
-  cmDefault()
+  vendorsDefault(undecided().purposes)
   if (state.decided) {
-    consentMode(state.purposes)
+    vendorsUpdate(state.purposes)
     pushDataLayer(state.purposes)
   }
 
+  // A decision by the page's own code (source "api"): `fixed`, or the choice it passes.
+  const api = (action, fixed) => choice => decide(fixed || choice, action, 'api')
   window.ConsentSDK = {
     show: () => openDialog(state),
-    acceptAll: () => decide(all(), 'accept_all', 'api'),
-    rejectAll: () => decide({}, 'reject_all', 'api'),
-    save: choice => decide(choice, 'save', 'api'),
-    withdraw: () => decide({}, 'withdraw', 'api'),
+    acceptAll: api('accept_all', all()),
+    rejectAll: api('reject_all', {}),
+    save: api('save'),
+    withdraw: api('withdraw', {}),
     has: purpose => state.purposes[purpose] === true,
-    get: () => structuredClone(state),
+    get: () => clone(state),
     on: (type, fn) => type == 'change' && on(fn),
   }
   doc.addEventListener('click', onClick)
@@ -200,7 +186,6 @@ function start(config) {
       // record may start, and the page learns the record's consent id and dates.
       held = state.purposes
       apply({ ...answer, purposes: state.purposes, decided: state.decided })
-      render()
       recorded(state)
     }
   }, onRefused)
@@ -208,41 +193,36 @@ function start(config) {
 
   // The stylesheet, without holding up the page's first paint (consent_banner() preloads it).
   const css = h('link', { rel: 'stylesheet', href: cfg.css })
-  css.nonce = nonce()
+  css.nonce = nonce
   const loaded = new Promise(done => (css.onload = css.onerror = done))
   doc.head.append(css)
 
   // Texts in the page's language if the server has it (one request, only when it differs).
   const lang = wantedLang()
-  const texts =
+  Promise.all([
+    domReady,
     lang &&
-    call(`/config?lang=${lang}`).then(
-      c => Object.assign(cfg, c),
-      () => {}
-    )
-  Promise.all([domReady, texts]).then(() => {
-    ready = true
+      call('/config?lang=' + lang).then(
+        c => Object.assign(cfg, c),
+        () => {}
+      ),
+  ]).then(() => {
+    ready = 1
     render()
     loaded.then(() => {
-      styled = true
+      styled = 1
       render()
     })
-    // Gated content added later (by a framework, AJAX) is handled too, once per burst of changes.
-    let queued = false
-    new MutationObserver(() => {
-      if (queued) return
-      queued = true
-      queueMicrotask(() => {
-        queued = false
-        gate(state.purposes, held)
-      })
-    }).observe(doc.body, { childList: true, subtree: true })
+    // Gated content added later (by a framework, AJAX) is handled too: the observer is called
+    // once per burst of changes (what gate() itself changes settles at once).
+    new MutationObserver(() => gate(state.purposes, held)).observe(doc.body, {
+      childList: true,
+      subtree: true,
+    })
   })
 }
 
 // consent_banner() links the script with the page language's config bundled in; the bare
 // script (a page not built with Flask) asks the API next to it for the config.
-cfg.api = apiBase()
-const config = bundled()
-if (config) start(config)
-else call('/config').then(start)
+// eslint-disable-next-line no-undef
+typeof __CONSENT_CONFIG__ == 'object' ? start(__CONSENT_CONFIG__) : call('/config').then(start)

@@ -1,10 +1,11 @@
 // The second layer: a modal dialog listing every purpose (rules 3, 6, 7, 17).
-import { ACTION, CLS, PURPOSE, UI } from './constants.js'
-import { $$, doc, h, root } from './dom.js'
+import { PURPOSE } from './constants.js'
+import { $$, button, doc, h, hc, root } from './dom.js'
 import { anyChoice, cfg, t } from './config.js'
-import { button, fabButton } from './banner.js'
+import { buttons, fabButton } from './banner.js'
 
-const FOCUSABLE = 'button,a[href],input:not([disabled])'
+// Its buttons and the toggles that can be switched (not the disabled "always on" ones).
+const FOCUSABLE = ':enabled'
 let dialog
 let opener
 
@@ -16,54 +17,45 @@ export function openDialog(state) {
     'dialog',
     'dialog',
     {
-      [UI]: 'dialog',
       role: 'dialog',
       'aria-modal': 'true',
-      'aria-labelledby': `${CLS}-dt`,
+      'aria-labelledby': 'csdk-dt',
     },
     [
-      h('h2', { id: `${CLS}-dt` }, t('dialog_title')),
-      h(
-        'button',
-        { type: 'button', class: `${CLS}-x`, [ACTION]: 'close', 'aria-label': t('close') },
-        '×'
-      ),
+      // First (it floats to the top right corner), and focused by showModal().
+      button('close', '×', { class: 'csdk-x', 'aria-label': t('close'), autofocus: '' }),
+      h('h2', { id: 'csdk-dt' }, t('dialog_title')),
       h('p', {}, t('dialog_text')),
       ...cfg.purposes.map(p => purpose(p, state)),
       // With only exempt purposes the dialog just informs: the close button is the only control.
-      anyChoice() &&
-        h('div', { class: `${CLS}-btns` }, [
-          button('accept-all', 'accept_all'),
-          button('reject-all', 'reject_all'),
-          button('save', 'save'),
-        ]),
+      anyChoice() && buttons('save'),
     ]
   )
-  dialog.addEventListener('keydown', onKey)
-  // However it closes, nothing is decided by closing (rule 4); the banner is still there if the
-  // visitor has not chosen. (Fallback for a close the browser does on its own.)
-  dialog.addEventListener('close', e => e.target == dialog && cleanup())
+  dialog.onkeydown = onKey
+  // However it closes (the close button, Escape, a choice), nothing is decided by closing
+  // (rule 4); the banner is still there if the visitor has not chosen. Escape fires `cancel`
+  // at once (the `close` that follows comes later), so the dialog goes at once.
+  dialog.oncancel = dialog.onclose = e => e.target == dialog && closeDialog()
   doc.body.append(dialog)
   dialog.showModal()
-  $$(FOCUSABLE, dialog)[0].focus()
 }
 
 /** One purpose: its toggle (or "always on"), description, legal basis and cookies. */
 function purpose(p, state) {
-  const id = `${CLS}-p-${p.id}`
+  const id = 'csdk-p-' + p.id
   const input = h('input', { type: 'checkbox', id, [PURPOSE]: p.id })
-  input.checked = p.required || (state.decided && state.purposes[p.id] === true)
+  // Undecided: only the exempt ones (always granted) are on.
+  input.checked = state.purposes[p.id]
   input.disabled = p.required
-  return h('div', { class: `${CLS}-purpose` }, [
-    h('div', { class: `${CLS}-row` }, [
+  return hc('div', 'purpose', [
+    h('div', {}, [
       input,
       h('label', { for: id }, p.label),
-      p.required && h('span', { class: `${CLS}-small` }, t('always_on')),
+      p.required && hc('span', 'small', t('always_on')),
     ]),
     h('p', {}, p.description),
-    h('p', { class: `${CLS}-small` }, `${t('basis_label')}: ${t('basis_' + p.basis)}`),
-    p.cookies.length > 0 &&
-      h('p', { class: `${CLS}-small` }, `${t('cookies_label')}: ${p.cookies.join(', ')}`),
+    hc('p', 'small', `${t('basis_label')}: ${t('basis_' + p.basis)}`),
+    p.cookies.length && hc('p', 'small', `${t('cookies_label')}: ${p.cookies.join(', ')}`),
   ])
 }
 
@@ -73,27 +65,22 @@ export const toggles = () =>
 
 /** Close, remove, and give the focus back to whatever opened it (or the settings button). */
 export function closeDialog() {
-  if (dialog) cleanup()
-}
-
-function cleanup() {
-  dialog.close()
-  dialog.remove()
+  if (!dialog) return
+  const d = dialog
   dialog = null
+  d.close()
+  d.remove()
   ;(opener?.isConnected && opener != doc.body ? opener : fabButton())?.focus()
 }
 
-/** Escape closes at once; Tab and Shift+Tab stay inside the dialog. */
+/** Tab and Shift+Tab stay inside the dialog (Escape is the browser's: it closes the dialog). */
 function onKey(e) {
-  if (e.key == 'Escape') {
-    e.preventDefault()
-    closeDialog()
-  }
   if (e.key != 'Tab') return
   const all = $$(FOCUSABLE, dialog)
-  const edge = e.shiftKey ? all[0] : all[all.length - 1]
+  // From the edge the focus would leave by, to the other end.
+  const [edge, to] = e.shiftKey ? [all[0], all.at(-1)] : [all.at(-1), all[0]]
   if (doc.activeElement == edge) {
     e.preventDefault()
-    ;(e.shiftKey ? all[all.length - 1] : all[0]).focus()
+    to.focus()
   }
 }

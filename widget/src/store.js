@@ -4,11 +4,10 @@ import { PENDING_KEY } from './constants.js'
 import { call, retryable } from './api.js'
 import { cfg } from './config.js'
 
-const MAX_DELAY = 60000
-
+/** Every app's items (storage is shared by every app on the host); [] if none or unreadable. */
 function stored() {
   try {
-    return JSON.parse(localStorage.getItem(PENDING_KEY)) || []
+    return JSON.parse(localStorage[PENDING_KEY]) || []
   } catch {
     return []
   }
@@ -16,30 +15,27 @@ function stored() {
 
 /**
  * This app's pending items, oldest first: {a: API, m: method, v: policy version, b: Decision
- * body with event_id}. Storage is shared by every app on the host; each sends only its own.
+ * body with event_id}. Each app sends only its own. Storage disabled: the ones in memory.
  */
-export const pending = () => stored().filter(i => i.a == cfg.api)
+let memory
+const items = () => memory || stored().filter(i => i.a == cfg.api)
 
-function keep(items) {
-  const all = [...stored().filter(i => i.a && i.a != cfg.api), ...items]
+function keep(mine) {
+  const all = [...stored().filter(i => i.a && i.a != cfg.api), ...mine]
   try {
     all.length
-      ? localStorage.setItem(PENDING_KEY, JSON.stringify(all))
+      ? (localStorage[PENDING_KEY] = JSON.stringify(all))
       : localStorage.removeItem(PENDING_KEY)
   } catch {
     // Storage disabled: the decision still applies to this page; it is retried while it lives.
-    memory = items
+    memory = mine
   }
 }
 
-let memory = null
-const items = () => memory || pending()
-
-let onResult = () => {}
+let onResult
 let onRefused
-let busy = false
+let busy
 let attempt = 0
-let timer
 
 /**
  * Set the callbacks: fn(State, done) after each acknowledged item, fn(null) after a failed
@@ -53,16 +49,15 @@ export function listen(fn, refused) {
 /** Queue a decision and try to deliver it now. */
 export function enqueue(item) {
   keep([...items(), { ...item, a: cfg.api }])
+  // A new decision goes now (a retry timer still pending finds the queue busy or empty).
   attempt = 0
-  clearTimeout(timer)
   flush()
 }
 
 /** Forget queued items recorded under another policy version (they no longer apply). */
 export function prune(version) {
-  const all = items()
-  const kept = all.filter(i => i.v == version)
-  if (kept.length != all.length) keep(kept)
+  const kept = items().filter(i => i.v == version)
+  keep(kept)
   return kept
 }
 
@@ -70,27 +65,25 @@ export function prune(version) {
 export async function flush() {
   const [item] = items()
   if (busy || !item) return
-  busy = true
-  let next = true
+  busy = 1
+  // Another tab may have delivered or queued items meanwhile: re-read before removing ours.
   const drop = () => keep(items().filter(i => i.b.event_id != item.b.event_id))
   try {
     const state = await call('/state', item.m, item.b)
-    // Another tab may have delivered or queued items meanwhile: re-read before removing ours.
     drop()
     attempt = 0
     onResult(state, !items().length)
   } catch (err) {
+    busy = 0
     if (retryable(err)) {
-      next = false
-      timer = setTimeout(flush, Math.min(1000 * 2 ** attempt++, MAX_DELAY))
-      onResult(null)
-    } else {
-      // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever, and
-      // say so (never fail silently).
-      drop()
-      onRefused(err, item)
+      setTimeout(flush, Math.min(1e3 * 2 ** attempt++, 6e4))
+      return onResult(null)
     }
+    // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever, and
+    // say so (never fail silently).
+    drop()
+    onRefused(err, item)
   }
-  busy = false
-  if (next) flush()
+  busy = 0
+  flush()
 }
