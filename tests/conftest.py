@@ -2,7 +2,8 @@
 
 Test modules extend ``app`` by redefining the fixture (``def app(app): ...``) or by building
 their own with ``make_app``. Browser tests get Debian's Chromium through Playwright and a live
-server on 127.0.0.1 (see ../shared/notes/browser-tests.md).
+server on 127.0.0.1: Playwright drives /usr/bin/chromium (CONSENT_TEST_CHROMIUM) with the
+flags in CHROMIUM_ARGS, which keep it off the network; Playwright's own download is not used.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """StepAhead's privacy policy as structured data: Latvian (authoritative) and two translations.
 
-The texts live in ``content/policy.<lang>.json``, cleaned from
-``../shared/stepahead/privacy-policy.lv.txt`` (the Latvian file lists what was removed and why).
+The texts live in ``content/policy.<lang>.json``, cleaned from the plain-text policy StepAhead
+supplied (the Latvian file lists what was removed and why).
 Loading checks that every translation has the same sections, blocks and list lengths as the
 Latvian text, so a translation cannot silently drop or add a point.
 """

@@ -1,7 +1,7 @@
 """Make the README's screenshots: the banner and the preferences dialog in lv, en and ru.
 
 Run on demand from the repository root (needs the test extra's Playwright and Debian's
-Chromium, see ../shared/notes/browser-tests.md)::
+Chromium at /usr/bin/chromium; Playwright's own browser download is not used)::
 
     .venv/bin/python -m examples.stepahead.screenshots [--out docs/screenshots]
 
