@@ -37,19 +37,13 @@ def check_views(app: Flask, config: ConsentConfig) -> None:
         raise ConfigurationError(describe(found, config))
 
 
-def report_unknown_purposes_before_first_request(app: Flask, config: ConsentConfig) -> None:
-    """Log, before the first request, every view added after ``init_app`` with a typo.
+def log_unknown_purposes(app: Flask, config: ConsentConfig) -> None:
+    """Log every view with a purpose typo (run before the first request, for views the host
+    added after ``init_app``).
 
     The app keeps serving: every other page works, and the bad view itself answers 500 with
-    the same message (``requires_consent`` checks it on its refusal path). The hook takes
-    itself off the app's list once it has run.
+    the same message (``requires_consent`` checks it on its refusal path).
     """
-
-    def hook() -> None:
-        funcs = app.before_request_funcs
-        funcs[None] = [f for f in funcs.get(None, []) if f is not hook]
-        found = unknown_purposes(app, config)
-        if found:
-            app.logger.error("consent_sdk: %s", describe(found, config))
-
-    app.before_request(hook)
+    found = unknown_purposes(app, config)
+    if found:
+        app.logger.error("consent_sdk: %s", describe(found, config))

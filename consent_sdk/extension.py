@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_cookie
 
 from . import models
-from .checks import check_views, report_unknown_purposes_before_first_request
+from .checks import check_views, log_unknown_purposes
 from .config import DEFAULTS, ConsentConfig
 from .cookie import CookieCodec, CookieData, choice_value
 from .exceptions import ConfigurationError, ConsentRequired, EventIdConflict
@@ -74,18 +74,21 @@ class ConsentManager:
         app.extensions["consent"] = ext
 
         from .cli import consent_cli
-        from .integrations import fit, fit_before_first_request
+        from .integrations import fit
         from .templating import template_globals
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix)
         app.jinja_env.globals.update(template_globals())
         app.cli.add_command(consent_cli)
+        fit(app, blueprint, ext.fitted)
         # Views and extensions the host adds after us (blueprints in a factory) are seen
         # before its first request.
-        report_unknown_purposes_before_first_request(app, config)
-        fit(app, blueprint, ext.fitted)
-        fit_before_first_request(app, blueprint, ext.fitted)
+        _before_first_request(
+            app,
+            lambda: log_unknown_purposes(app, config),
+            lambda: fit(app, blueprint, ext.fitted),
+        )
 
     @property
     def blueprint(self) -> Blueprint:
@@ -132,6 +135,23 @@ class ConsentManager:
     def config(self) -> ConsentConfig:
         """The current app's validated settings."""
         return _ext().config
+
+
+def _before_first_request(app: Flask, *tasks: Callable[[], None]) -> None:
+    """Run ``tasks`` once, before the app serves its first request.
+
+    The hook is registered at ``init_app``, so it runs before the hooks of extensions set up
+    later (their CSRF or rate-limit checks on that very request); then it takes itself off the
+    app's ``before_request`` list and costs nothing afterwards.
+    """
+
+    def hook() -> None:
+        funcs = app.before_request_funcs
+        funcs[None] = [f for f in funcs.get(None, []) if f is not hook]
+        for task in tasks:
+            task()
+
+    app.before_request(hook)
 
 
 class AppConsent:

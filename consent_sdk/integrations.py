@@ -36,21 +36,6 @@ def fit(app: Flask, blueprint: Blueprint, done: set[int]) -> None:
             done.add(id(limiter))
 
 
-def fit_before_first_request(app: Flask, blueprint: Blueprint, done: set[int]) -> None:
-    """Run ``fit`` once more before the first request, for extensions set up after us.
-
-    Our hook was registered before theirs, so it runs before their checks on that request; it
-    then takes itself off the list and costs nothing afterwards.
-    """
-
-    def hook() -> None:
-        fit(app, blueprint, done)
-        funcs = app.before_request_funcs
-        funcs[None] = [f for f in funcs.get(None, []) if f is not hook]
-
-    app.before_request(hook)
-
-
 def is_widget_read() -> bool:
     """Flask-Limiter request filter: the widget's reads are not counted against a visitor."""
     return request.blueprint == "consent" and request.method in _READS
