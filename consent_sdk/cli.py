@@ -18,7 +18,7 @@ consent_cli = AppGroup(
 @consent_cli.command("init-db")
 def init_db() -> None:
     """Create the consent tables (they are also created on first use)."""
-    current_app.extensions["consent"].store.create_tables()
+    current_app.extensions["consent"].ledger.create_tables()
     click.echo("consent tables are ready")
 
 
@@ -26,7 +26,7 @@ def init_db() -> None:
 @click.argument("consent_id")
 def history(consent_id: str) -> None:
     """Print every record of CONSENT_ID as JSON lines, oldest first."""
-    records = current_app.extensions["consent"].store.history(consent_id)
+    records = current_app.extensions["consent"].ledger.history(consent_id)
     if not records:
         raise click.ClickException(f"no records for consent id {consent_id!r}")
     for record in records:

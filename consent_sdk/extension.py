@@ -1,4 +1,4 @@
-"""``ConsentManager``: the Flask wiring around the pure parts (config, cookie, state, store)."""
+"""``ConsentManager``: the Flask wiring around the pure parts (config, cookie, state, ledger)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.http import parse_cookie
 
-from . import models
 from .checks import check_views, log_unknown_purposes
 from .config import DEFAULTS, ConsentConfig
 from .cookie import CookieCodec, CookieData, choice_value
@@ -31,7 +30,9 @@ from .state import (
     remember_state,
     undecided_state,
 )
-from .store import ConsentStore, create_own_engine
+from .ledger import Ledger, create_own_engine
+from .ledger import tables
+from .ledger.keys import Keys
 from .widgetfiles import WidgetFiles
 
 VERIFIED_CACHE_SIZE = 4096
@@ -70,7 +71,14 @@ class ConsentManager:
             app.config.setdefault(key, value)
         config = ConsentConfig.from_app(app)
         check_views(app, config)
-        ext = AppConsent(self, app, config, self._make_store(app, config))
+        app.config.setdefault("CONSENT_RECEIPT_KEY", None)
+        app.config.setdefault("CONSENT_RECEIPT_KEY_FALLBACKS", [])
+        keys = Keys.from_config(
+            app.config["CONSENT_RECEIPT_KEY"],
+            app.config["CONSENT_RECEIPT_KEY_FALLBACKS"],
+            app.instance_path,
+        )
+        ext = AppConsent(self, app, config, self._make_ledger(app, config), keys)
         app.extensions["consent"] = ext
 
         from .cli import consent_cli
@@ -97,21 +105,21 @@ class ConsentManager:
 
         return blueprint
 
-    def _make_store(self, app: Flask, config: ConsentConfig) -> ConsentStore:
+    def _make_ledger(self, app: Flask, config: ConsentConfig) -> Ledger:
         if self.db is not None:
             # The host's database: its migrations (or its db.create_all()) own the tables, so
             # the SDK never creates them behind their back.
             db = self.db
-            for table in models.metadata.sorted_tables:
+            for table in tables.metadata.sorted_tables:
                 if table.key not in db.metadata.tables:
                     table.to_metadata(db.metadata)
-            return ConsentStore(lambda: db.engine, create_tables=False)
+            return Ledger(lambda: db.engine, create_tables=False)
         uri = config.database_uri
         if uri is None:
             os.makedirs(app.instance_path, exist_ok=True)
             uri = f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
         engine = create_own_engine(uri)
-        return ConsentStore(lambda: engine)
+        return Ledger(lambda: engine)
 
     def consent_required_handler(self, handler: RefusalHandler) -> RefusalHandler:
         """Register what a refused ``@requires_consent`` view answers; gets the missing ids."""
@@ -125,7 +133,7 @@ class ConsentManager:
 
     def history(self, consent_id: str) -> list[dict[str, Any]]:
         """Every stored decision of ``consent_id``, oldest first, as dicts."""
-        return _ext().store.history(consent_id)
+        return _ext().ledger.history(consent_id)
 
     def public_config(self, lang: str | None = None) -> dict[str, Any]:
         """The ``Config`` body (texts, purposes, policy) in ``lang`` or the default language."""
@@ -155,15 +163,21 @@ def _before_first_request(app: Flask, *tasks: Callable[[], None]) -> None:
 
 
 class AppConsent:
-    """One app's consent state: its settings, store, cookie codec and caches."""
+    """One app's consent state: its settings, ledger, signing keys, cookie codec and caches."""
 
     def __init__(
-        self, manager: ConsentManager, app: Flask, config: ConsentConfig, store: ConsentStore
+        self,
+        manager: ConsentManager,
+        app: Flask,
+        config: ConsentConfig,
+        ledger: Ledger,
+        keys: Keys,
     ) -> None:
         self.manager = manager
         self.app = app
         self.config = config
-        self.store = store
+        self.ledger = ledger
+        self.keys = keys
         self.undecided = undecided_state(config)
         self.widget = WidgetFiles()
         self._bundles: dict[tuple[str, str], tuple[bytes, str]] = {}
@@ -338,7 +352,7 @@ class AppConsent:
             "browser": browser_family(request.headers.get("User-Agent")),
         }
         shown = {k: v for k, v in self.public_config(lang).items() if k != "texts_hash"}
-        record, is_new = self.store.record(row, shown)
+        record, is_new = self.ledger.record(row, shown)
         if not is_new and record["consent_id"] != row["consent_id"]:
             # An event id already recorded for someone else: answering with that record (and
             # signing a cookie from it) would hand this sender the other visitor's consent.

@@ -156,7 +156,7 @@ def history() -> Response:
     """The visitor's own records, found by the consent id in their signed cookie only."""
     ext = _ext()
     data = ext.read_cookie()
-    records = ext.store.history(data.consent_id) if data else []
+    records = ext.ledger.history(data.consent_id) if data else []
     body = HistorySchema().dump(
         {"consent_id": data.consent_id if data else None, "records": records}
     )

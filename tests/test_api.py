@@ -14,7 +14,7 @@ from tests.conftest import decide_concurrently, make_app, stored_event_ids
 
 
 def _count(app: Flask) -> int:
-    store = app.extensions["consent"].store
+    store = app.extensions["consent"].ledger
     with store.engine.connect() as conn:
         return int(conn.execute(sa.text("select count(*) from consent_records")).scalar_one())
 
@@ -118,7 +118,7 @@ def test_rule_10_record_holds_what_proves_the_decision(app: Flask, client: Any) 
     state = client.post("/consent/state", json=body, headers={"Sec-GPC": "1"}).json
     with app.app_context():
         (record,) = app.extensions["consent"].manager.history(state["consent_id"])
-        texts = app.extensions["consent"].store.texts(record["texts_hash"])
+        texts = app.extensions["consent"].ledger.texts(record["texts_hash"])
     assert record["event_id"] == event_id
     assert record["texts_hash"] == client.get("/consent/config?lang=en").json["texts_hash"]
     assert texts is not None and texts["texts"]["accept_all"] == "Accept all"

@@ -44,7 +44,7 @@ def pg_url() -> Iterator[str]:
 def _dispose(*apps: Flask) -> None:
     for app in apps:
         with app.app_context():
-            app.extensions["consent"].store.engine.dispose()
+            app.extensions["consent"].ledger.engine.dispose()
 
 
 def test_two_app_instances_share_one_postgres_store(tmp_path: Path, pg_url: str) -> None:
@@ -86,7 +86,7 @@ def test_concurrent_replays_of_one_event_are_recorded_once(tmp_path: Path, pg_ur
         results = list(pool.map(send, range(16)))
     assert results == [(200, True)] * 16
     with app.app_context():
-        engine = app.extensions["consent"].store.engine
+        engine = app.extensions["consent"].ledger.engine
         with engine.connect() as conn:
             count = conn.execute(
                 sa.text("select count(*) from consent_records where event_id = :e"),

@@ -149,7 +149,7 @@ def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any
     assert not {"_sa_id", "_ga_TEST", "_sa_mkt"} & cookie_names(page)
     assert page.context.cookies() == []  # the consent cookie is cleared too
     with server.app.app_context():
-        records = server.app.extensions["consent"].store.history(consent_id)
+        records = server.app.extensions["consent"].ledger.history(consent_id)
     assert [r["action"] for r in records] == ["accept_all", "withdraw"]
     assert records[-1]["granted"] == ["necessary"]
     page.reload()

@@ -21,7 +21,7 @@ from flask_sqlalchemy import SQLAlchemy
 from consent_sdk import ConsentManager
 from tests.integrations.helpers import decision, host_app
 
-CONSENT_TABLES = {"consent_records", "consent_texts"}
+CONSENT_TABLES = {"consent_records", "consent_texts", "consent_seals", "consent_purges"}
 
 # Flask-Migrate's generated env.py tries Flask-SQLAlchemy's deprecated get_engine() first.
 pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")

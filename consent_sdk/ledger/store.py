@@ -1,12 +1,14 @@
-"""Where consent records are written: the host's Flask-SQLAlchemy database or the SDK's own.
+"""The ledger's store: where records are written and read, in the host's Flask-SQLAlchemy
+database or the SDK's own. It needs no request: the views, the CLI and a cron job use it alike.
 
 One transaction per decision and no read before the write: the insert skips a repeated
-``event_id`` through the database's own ``ON CONFLICT DO NOTHING``, and only then (rarely)
-reads the earlier row back.
+``event_id`` through the database's own ``ON CONFLICT DO NOTHING ... RETURNING id``, and
+only then (rarely) reads the earlier row back.
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
@@ -17,8 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import models
-from .exceptions import StoreNotReady
+from ..exceptions import StoreNotReady
+from . import tables as models
 
 
 def create_own_engine(uri: str) -> Engine:
@@ -52,8 +54,8 @@ def create_own_engine(uri: str) -> Engine:
     return sa.create_engine(uri, pool_pre_ping=True)
 
 
-class ConsentStore:
-    """Append-only access to the consent tables."""
+class Ledger:
+    """Append-only access to the consent records (erasure and purge live in their modules)."""
 
     def __init__(self, get_engine: Callable[[], Engine], *, create_tables: bool = True) -> None:
         """``create_tables=False``: the host's migrations own the tables; a missing one is
@@ -106,6 +108,7 @@ class ConsentStore:
         A repeated ``event_id`` writes nothing and returns the row stored the first time.
         ``shown_texts`` (the texts behind ``row["texts_hash"]``) are stored once per hash.
         """
+        row = {**row, "salt": secrets.token_hex(16)}
         with self.engine.begin() as conn:
             if shown_texts is not None and row["texts_hash"] not in self._known_texts:
                 self._insert_ignoring_duplicate(
@@ -119,9 +122,9 @@ class ConsentStore:
                         "created_at": row["created_at"],
                     },
                 )
-            inserted = self._insert_ignoring_duplicate(conn, models.records, ["event_id"], row)
+            new_id = self._insert_ignoring_duplicate(conn, models.records, ["event_id"], row)
             existing = None
-            if not inserted:
+            if new_id is None:
                 existing = (
                     conn.execute(
                         sa.select(models.records).where(
@@ -134,26 +137,39 @@ class ConsentStore:
         if shown_texts is not None:
             self._known_texts.add(row["texts_hash"])
         if existing is None:
-            return dict(row), True
+            return _normalise({**row, "id": new_id}), True
         return _normalise(existing), False
 
     def _insert_ignoring_duplicate(
         self, conn: Connection, table: sa.Table, keys: list[str], values: Mapping[str, Any]
-    ) -> bool:
+    ) -> Any:
+        """Insert unless a row with the same ``keys`` exists; the new row's first primary key
+        column, or None when nothing was inserted.
+
+        ``RETURNING`` tells the two apart on every driver: psycopg reports ``rowcount`` -1 for
+        an insert that returns the id, so a row count test took every new PostgreSQL record
+        for a repeat.
+        """
+        pk = next(iter(table.primary_key.columns))
         dialect = conn.dialect.name
         if dialect in ("sqlite", "postgresql"):
             from sqlalchemy.dialects import postgresql, sqlite
 
             insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-            stmt = insert(table).values(**values).on_conflict_do_nothing(index_elements=keys)
-            return bool(conn.execute(stmt).rowcount == 1)
+            stmt = (
+                insert(table)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=keys)
+                .returning(pk)
+            )
+            return conn.execute(stmt).scalar_one_or_none()
         # Other databases: a savepoint, so a duplicate does not roll back the whole decision.
         try:
             with conn.begin_nested():
-                conn.execute(table.insert().values(**values))
+                result = conn.execute(table.insert().values(**values))
         except sa.exc.IntegrityError:
-            return False
-        return True
+            return None
+        return result.inserted_primary_key[0] if result.inserted_primary_key else True
 
     def history(self, consent_id: str) -> list[dict[str, Any]]:
         """Every record of one consent id, oldest first."""
@@ -174,9 +190,10 @@ class ConsentStore:
 
 
 def _normalise(row: Any) -> dict[str, Any]:
-    """A stored row as a plain dict, with times in UTC whatever the database returns."""
-    out = {k: row[k] for k in models.RECORD_FIELDS}
-    for key in ("created_at", "expires_at", "retain_until"):
+    """A stored row as a plain dict (its id first, never its salt), times in UTC whatever
+    the database returns."""
+    out = {"id": row["id"], **{k: row.get(k) for k in models.RECORD_FIELDS if k != "salt"}}
+    for key in ("created_at", "expires_at", "retain_until", "erased_at"):
         value = out[key]
         if isinstance(value, datetime) and value.tzinfo is None:
             out[key] = value.replace(tzinfo=UTC)
