@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from .decorators import guarded_purposes
+from .ledger import chain, export, receipts, retention, rights
+from .ledger.keys import Keys
 
 consent_cli = AppGroup(
-    "consent", help="Consent records and setup: create tables, read a history, check views."
+    "consent",
+    help="Consent records and setup: tables, history, checks, seals, receipts, rights, export.",
 )
 
 
@@ -46,3 +51,184 @@ def check() -> None:
     click.echo(
         f"consent setup is valid: {guarded} guarded views, purposes {list(ext.config.by_id)}"
     )
+
+
+# --- the ledger: proof, rights, retention, export ---------------------------------------------
+
+DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])
+
+
+def _ext() -> Any:
+    return current_app.extensions["consent"]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@consent_cli.command("seal")
+@click.option("--batch", default=chain.DEFAULT_BATCH, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--grace",
+    default=chain.DEFAULT_GRACE,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seal only records at least this many seconds old.",
+)
+def seal(batch: int, grace: float) -> None:
+    """Seal new records into each site's hash chain (safe to run from cron, even twice)."""
+    ext = _ext()
+    done = chain.seal(ext.ledger, ext.keys, batch=batch, grace=grace)
+    for s in done:
+        click.echo(f"{s.site_id}: seal {s.seq}: {s.count} records up to id {s.last_id}")
+    click.echo(f"sealed {sum(s.count for s in done)} records in {len(done)} seals")
+
+
+@consent_cli.command("verify")
+def verify() -> None:
+    """Walk every chain; exit 1 naming each altered, deleted, inserted or reordered record."""
+    ext = _ext()
+    report = chain.verify(ext.ledger, ext.keys.public)
+    for problem in report.breaks:
+        click.echo(f"BROKEN {problem}", err=True)
+    click.echo(
+        f"{report.sealed} sealed records intact in {report.seals} seals, {report.purged} "
+        f"purged by retention, {report.unsealed} not sealed yet"
+    )
+    if not report.ok:
+        raise click.ClickException(f"the ledger does not verify: {len(report.breaks)} breaks")
+    click.echo("the ledger verifies")
+
+
+@consent_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+@click.option(
+    "--chunk",
+    default=retention.DEFAULT_CHUNK,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Records deleted per transaction.",
+)
+@click.option(
+    "--pause",
+    default=0.0,
+    type=click.FloatRange(0),
+    help="Seconds to wait between chunks, to spare a busy database.",
+)
+def purge(dry_run: bool, chunk: int, pause: float) -> None:
+    """Delete the records whose retention has ended (CONSENT_RECORD_RETENTION).
+
+    Safe from cron: a second run deletes nothing more, two at once do no double work, a run
+    killed halfway leaves whole chunks done and the ledger verifiable.
+    """
+    ext = _ext()
+    result = retention.purge(ext.ledger, ext.keys, dry_run=dry_run, chunk=chunk, pause=pause)
+    if dry_run:
+        click.echo(f"would delete {result.due} records past their retention")
+    else:
+        click.echo(f"deleted {result.deleted} records past their retention")
+
+
+@consent_cli.command("erase")
+@click.option("--consent-id", required=True, help="The visitor's consent id.")
+def erase(consent_id: str) -> None:
+    """Erase a visitor's personal fields (Art. 17); the records' proof stays verifiable."""
+    ledger = _ext().ledger
+    if not ledger.history(consent_id):
+        raise click.ClickException(f"no records for consent id {consent_id!r}")
+    changed = rights.erase(ledger, consent_id)
+    click.echo(f"erased the personal fields of {changed} records of {consent_id}")
+
+
+@consent_cli.command("export")
+@click.option("--consent-id", help="Everything stored about one visitor, as JSON (Art. 15).")
+@click.option("--since", type=DATE, help="From this date (UTC, inclusive).")
+@click.option("--until", type=DATE, help="Until this date (UTC, exclusive).")
+@click.option("--site", help="Only this CONSENT_SITE_ID.")
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def export_records(
+    consent_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    site: str | None,
+    fmt: str,
+    output: Any,
+) -> None:
+    """Stream records as CSV or JSON lines, in constant memory."""
+    ledger = _ext().ledger
+    if consent_id is not None:
+        found = rights.access(ledger, consent_id)
+        if not found["records"]:
+            raise click.ClickException(f"no records for consent id {consent_id!r}")
+        output.write(json.dumps(found, default=str, ensure_ascii=False, indent=2) + "\n")
+        return
+    since, until = _utc(since), _utc(until)
+    if since and until and since >= until:
+        raise click.BadParameter("--since must be before --until")
+    for line in export.lines(export.rows(ledger, since=since, until=until, site=site), fmt):
+        output.write(line)
+
+
+@consent_cli.command("stats")
+@click.option("--since", type=DATE)
+@click.option("--until", type=DATE)
+@click.option("--site")
+def stats(since: datetime | None, until: datetime | None, site: str | None) -> None:
+    """Decisions and grant rates per purpose, per day and per policy version (JSON)."""
+    figures = export.stats(_ext().ledger, since=_utc(since), until=_utc(until), site=site)
+    click.echo(json.dumps(figures, indent=2))
+
+
+@consent_cli.command("receipt")
+@click.option("--consent-id", required=True)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def receipt(consent_id: str, output: Any) -> None:
+    """Write the signed receipt of a consent id (what the visitor downloads)."""
+    ext = _ext()
+    document = receipts.build(
+        ext.ledger,
+        ext.keys,
+        consent_id,
+        controller=ext.config.controller,
+        policy_url=ext.config.policy_url_for(ext.config.default_language),
+    )
+    if document is None:
+        raise click.ClickException(f"no records for consent id {consent_id!r}")
+    output.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+@consent_cli.command("verify-receipt")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--jwks",
+    type=click.File("r", encoding="utf-8"),
+    help="Verify with this JWK set only (e.g. saved from /consent/jwks.json), not the ledger.",
+)
+def verify_receipt(file: Any, jwks: Any) -> None:
+    """Say whether a receipt is authentic and matches the ledger; exit 1 if not."""
+    try:
+        document = json.load(file)
+    except ValueError as exc:
+        raise click.ClickException(f"{file.name} is not JSON ({exc})") from None
+    ext = _ext()
+    if jwks is not None:
+        try:
+            public = Keys.verifying(json.load(jwks)["keys"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise click.ClickException(f"{jwks.name} is not a JWK set ({exc})") from None
+    else:
+        public = ext.keys.public
+    try:
+        checked = receipts.verify(document, public)
+    except receipts.ReceiptError as exc:
+        raise click.ClickException(f"receipt NOT authentic: {exc}") from None
+    problems = [] if jwks is not None else receipts.check_against_ledger(ext.ledger, checked)
+    for problem in problems:
+        click.echo(f"MISMATCH {problem}", err=True)
+    if problems:
+        raise click.ClickException("the receipt is authentic but does not match the ledger")
+    where = "is authentic" if jwks is not None else "is authentic and matches the ledger"
+    click.echo(f"receipt {checked['receipt_id']} ({len(checked['records'])} records) {where}")

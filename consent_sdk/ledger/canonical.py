@@ -62,7 +62,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def personal_digest(row: Mapping[str, Any]) -> str:
+def personal_digest(row: Mapping[Any, Any]) -> str:
     """The digest of the personal fields, salted so that erasing them (and the salt) leaves a
     value nobody can turn back into a truncated IP by trying all of them."""
     if row.get("erased_at") is not None and row.get("personal_digest"):
@@ -71,24 +71,26 @@ def personal_digest(row: Mapping[str, Any]) -> str:
     return sha256((row.get("salt") or "").encode() + canonical(fields))
 
 
-def content_of(row: Mapping[str, Any]) -> dict[str, Any]:
+def content_of(row: Mapping[Any, Any]) -> dict[str, Any]:
     """The hashed content of a record, as it appears in a receipt."""
     content = {k: _plain(row[k]) for k in CONTENT_FIELDS}
     content["personal_digest"] = personal_digest(row)
     return content
 
 
-def content_hash(row: Mapping[str, Any]) -> str:
+def content_hash(row: Mapping[Any, Any]) -> str:
     return sha256(canonical(content_of(row)))
 
 
-def hash_of_content(content: Mapping[str, Any]) -> str:
+def hash_of_content(content: Mapping[Any, Any]) -> str:
     """``content_hash`` from a receipt's ``content`` (what a third party recomputes)."""
     return sha256(canonical(dict(content)))
 
 
 def leaf(record_id: int, content_hex: str) -> bytes:
-    return hashlib.sha256(b"\x00" + record_id.to_bytes(8, "big") + bytes.fromhex(content_hex)).digest()
+    return hashlib.sha256(
+        b"\x00" + record_id.to_bytes(8, "big") + bytes.fromhex(content_hex)
+    ).digest()
 
 
 def _node(left: bytes, right: bytes) -> bytes:
@@ -131,7 +133,7 @@ def root_from_path(leaf_hash: bytes, path: Sequence[Sequence[str]]) -> str:
     return node.hex()
 
 
-def seal_hash(seal: Mapping[str, Any]) -> str:
+def seal_hash(seal: Mapping[Any, Any]) -> str:
     """The hash that chains seals: it covers the batch's range, count, root and the hash of
     the seal before."""
     return sha256(
@@ -155,7 +157,7 @@ def unpack_leaves(blob: bytes) -> list[tuple[int, str]]:
     ]
 
 
-def texts_digest(shown: Mapping[str, Any]) -> str:
+def texts_digest(shown: Mapping[Any, Any]) -> str:
     """The ``texts_hash`` of stored banner texts (the same as ``ConsentConfig.texts_hash``),
     so a receipt's texts can be checked against the hash in each record."""
     return sha256(
