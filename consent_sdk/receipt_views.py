@@ -2,7 +2,7 @@
 
 The receipt names the visitor's consent id, which page scripts must not learn (design.md), so
 it is served to top-level navigations only: a ``fetch`` from a page script (``Sec-Fetch-Mode``
-other than ``navigate``) or a frame (``Sec-Fetch-Dest`` other than ``document``) is refused,
+other than ``navigate``) or a frame (``Sec-Fetch-Dest`` ``iframe`` and the like) is refused,
 the page cannot be framed, and ``Cross-Origin-Opener-Policy`` cuts it off from a window that
 opened it. Browsers that send no ``Sec-Fetch-*`` headers (curl, old ones) get it as well: the
 signed cookie is what authorises it, never an id in the URL.
@@ -77,10 +77,15 @@ PAGE_TEXTS = {
 }
 
 
+_FRAMES = frozenset({"iframe", "frame", "embed", "object", "fencedframe"})
+
+
 def _navigation_only() -> Response | None:
+    """Refuse what a page script could read: a fetch (its mode is never ``navigate``) or a
+    frame. A download is a navigation with destination ``empty``: allowed."""
     mode = request.headers.get("Sec-Fetch-Mode")
     dest = request.headers.get("Sec-Fetch-Dest")
-    if (mode is not None and mode != "navigate") or (dest is not None and dest != "document"):
+    if (mode is not None and mode != "navigate") or dest in _FRAMES:
         return json_response(
             403,
             {
