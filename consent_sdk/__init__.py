@@ -8,6 +8,8 @@ from .exceptions import ConfigurationError as ConfigurationError
 from .exceptions import ConsentConfigWarning as ConsentConfigWarning
 from .exceptions import ConsentError as ConsentError
 from .exceptions import ConsentRequired as ConsentRequired
+from .exceptions import RateLimited as RateLimited
+from .exceptions import StoreUnavailable as StoreUnavailable
 from .exceptions import UnknownPurposeError as UnknownPurposeError
 from .extension import ConsentManager as ConsentManager
 from .purposes import Purpose as Purpose

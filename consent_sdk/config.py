@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_MICROSOFT_CLARITY": False,
     "CONSENT_RECORD_IP": True,
     "CONSENT_MAX_BODY_BYTES": 4096,
+    "CONSENT_RETRY_AFTER": 5,
+    "CONSENT_RATE_LIMIT": "30/minute;300/hour",
+    "CONSENT_RATE_LIMIT_STORAGE_URI": "memory://",
 }
 
 
@@ -100,6 +103,9 @@ class ConsentConfig:
     vendors: list[dict[str, Any]]
     record_ip: bool
     max_body_bytes: int
+    retry_after: int = 5
+    rate_limit: str | None = None
+    rate_limit_storage_uri: str = "memory://"
     by_id: Mapping[str, Purpose] = field(init=False)
     purpose_ids: frozenset[str] = field(init=False)
 
@@ -153,6 +159,9 @@ class ConsentConfig:
             vendors=_load_vendors(c, frozenset(p.id for p in purposes)),
             record_ip=bool(c["CONSENT_RECORD_IP"]),
             max_body_bytes=int(c["CONSENT_MAX_BODY_BYTES"]),
+            retry_after=_seconds("CONSENT_RETRY_AFTER", c["CONSENT_RETRY_AFTER"]),
+            rate_limit=_load_rate_limit(c["CONSENT_RATE_LIMIT"]),
+            rate_limit_storage_uri=str(c["CONSENT_RATE_LIMIT_STORAGE_URI"]),
         )
 
     def language(self, requested: str | None) -> str:
@@ -255,6 +264,23 @@ def _load_policy_url(value: Any, default_language: str) -> str | dict[str, str] 
     raise ConfigurationError(
         "CONSENT_POLICY_URL must be a URL (it may contain '{lang}') or a mapping of language "
         f"to URL that includes the default language {default_language!r}."
+    )
+
+
+def _load_rate_limit(value: Any) -> str | None:
+    """``"30/minute;300/hour"`` (Flask-Limiter's syntax), or None/False: no limit on decisions."""
+    if value is None or value is False:
+        return None
+    from limits import parse_many
+
+    try:
+        if isinstance(value, str) and parse_many(value):
+            return value
+    except ValueError:
+        pass
+    raise ConfigurationError(
+        f"CONSENT_RATE_LIMIT {value!r} must be rate limits such as '30/minute;300/hour' "
+        "(Flask-Limiter's syntax), or None for no limit."
     )
 
 

@@ -52,7 +52,7 @@ class CookieCodec:
 
     def loads(self, token: str) -> CookieData | None:
         """The cookie's content; None if tampered, malformed or signed by an unknown key."""
-        if len(token) > 1024:
+        if len(token) > 1024 or not token.isascii():
             return None
         try:
             payload = self._serializer.loads(token)

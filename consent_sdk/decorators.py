@@ -22,7 +22,10 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
     """Run the view only if the visitor granted every one of ``purposes``.
 
     Otherwise answer 403 ``{"error": "consent_required", "purposes": [...missing]}`` (or the
-    app's ``@consent.consent_required_handler``). ``OPTIONS`` passes so CORS preflights work.
+    app's ``@consent.consent_required_handler``). ``OPTIONS`` never runs the view without
+    consent: Flask answers its automatic ``OPTIONS`` before the view is reached, and a view
+    that lists ``OPTIONS`` itself gets that same automatic answer (``Allow``; a CORS extension
+    adds its headers to it), so a preflight still works and the view's code does not run.
     Purpose names are checked against the app's configuration at ``init_app``, before the
     first request for views added later (logged), and by ``flask consent check``; a view with
     an unknown name answers 500 naming it, and no other view is affected.
@@ -41,7 +44,7 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             granted = _current_state().purposes
             missing = [p for p in purposes if not granted.get(p)]
-            if missing and request.method != "OPTIONS":
+            if missing:
                 unknown = [p for p in missing if p not in granted]
                 if unknown:
                     # A view registered after init_app with a typo: only this view fails.
@@ -49,6 +52,10 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
                         f"View {request.endpoint!r} requires unknown consent purposes "
                         f"{unknown}; CONSENT_PURPOSES defines {list(granted)}."
                     )
+                if request.method == "OPTIONS":
+                    # Only reached when the view lists OPTIONS itself (otherwise Flask answers
+                    # it before any view runs): answer as Flask would have, without the view.
+                    return current_app.make_default_options_response()
                 return _ext().refuse(missing)
             if is_async:
                 return current_app.ensure_sync(view)(*args, **kwargs)

@@ -8,7 +8,14 @@ from typing import Any
 
 from flask import Response, request
 from markupsafe import escape
-from werkzeug.exceptions import BadRequest, Conflict, Forbidden, InternalServerError
+from werkzeug.exceptions import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InternalServerError,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 
 
 class ConsentError(Exception):
@@ -57,9 +64,17 @@ class ForbiddenOrigin(ConsentError, Forbidden):
     the proxy's ``X-Forwarded-Proto`` and ``X-Forwarded-Host``.
     """
 
-    def __init__(self, origin: str, expected: str = "") -> None:
+    def __init__(self, origin: str, expected: str = "", *, scheme_only: bool = False) -> None:
         message = f"Requests from {origin!r} may not change consent on this site"
-        if expected:
+        if scheme_only:
+            # The usual case behind a TLS proxy: same host, https in the browser, http here.
+            message += (
+                f" (expected {expected!r}: only the scheme differs, so a TLS proxy in front of "
+                "the app is not trusted and the app sees every request as plain http). Wrap the "
+                "app in werkzeug's ProxyFix, app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, "
+                "x_proto=1, x_host=1), so it sees the scheme the browser used"
+            )
+        elif expected:
             message += (
                 f" (expected {expected!r}, this request's own scheme and host, or an origin in "
                 "CONSENT_TRUSTED_ORIGINS). Behind a reverse proxy, wrap the app in "
@@ -108,6 +123,45 @@ class StoreNotReady(ConsentError, InternalServerError):
     def get_response(self, environ: Any = None, scope: Any = None) -> Response:
         body = {"error": "store_not_ready", "message": self.description, "tables": self.missing}
         return json_response(500, body)
+
+
+class StoreUnavailable(ConsentError, ServiceUnavailable):
+    """503: the records' database cannot be reached (refused, timed out, cannot be opened).
+
+    Nothing was recorded and no cookie is set or cleared; ``Retry-After`` says when to try
+    again (``CONSENT_RETRY_AFTER``). The widget keeps the decision queued and retries a 5xx.
+    """
+
+    def __init__(self, retry_after: int, detail: str = "") -> None:
+        super().__init__(
+            "The consent records cannot be reached right now; nothing was recorded. "
+            f"Try again in {retry_after} seconds."
+        )
+        self.retry_after = retry_after
+        self.detail = detail  # the driver's error, for the log only: it may name hosts
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        response = json_response(503, {"error": "store_unavailable", "message": self.description})
+        response.headers["Retry-After"] = str(self.retry_after)
+        return response
+
+
+class RateLimited(ConsentError, TooManyRequests):
+    """429: this client sent more decisions than ``CONSENT_RATE_LIMIT`` allows; nothing
+    was recorded. ``Retry-After`` is the time until the breached window resets."""
+
+    def __init__(self, retry_after: int, limit: str = "") -> None:
+        super().__init__(
+            "Too many consent decisions from this client"
+            + (f" (limit {limit})" if limit else "")
+            + f"; nothing was recorded. Try again in {retry_after} seconds."
+        )
+        self.retry_after = retry_after
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        response = json_response(429, {"error": "rate_limited", "message": self.description})
+        response.headers["Retry-After"] = str(self.retry_after)
+        return response
 
 
 class ConsentRequired(ConsentError, Forbidden):

@@ -12,12 +12,14 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.http import parse_cookie
+from werkzeug.sansio.http import parse_cookie
 
 from .checks import check_views, log_unknown_purposes
 from .config import DEFAULTS, ConsentConfig
 from .cookie import CookieCodec, CookieData, choice_value
 from .exceptions import ConfigurationError, ConsentRequired, EventIdConflict
+from .ledger import Ledger, create_own_engine, tables
+from .ledger.keys import Keys
 from .privacy import browser_family, truncate_ip
 from .schemas import DecisionSchema, WithdrawSchema
 from .signals import consent_changed, consent_given, consent_withdrawn
@@ -30,9 +32,6 @@ from .state import (
     remember_state,
     undecided_state,
 )
-from .ledger import Ledger, create_own_engine
-from .ledger import tables
-from .ledger.keys import Keys
 from .widgetfiles import WidgetFiles
 
 VERIFIED_CACHE_SIZE = 4096
@@ -81,6 +80,7 @@ class ConsentManager:
         ext = AppConsent(self, app, config, self._make_ledger(app, config), keys)
         app.extensions["consent"] = ext
 
+        from . import receipt_views  # noqa: F401  (its routes join the blueprint)
         from .cli import consent_cli
         from .integrations import fit
         from .templating import template_globals
@@ -214,7 +214,9 @@ class AppConsent:
         """The verified cookie and its state, remembered by the raw ``Cookie`` header.
 
         A visitor sends the same header on request after request, so a hit skips both the
-        cookie parsing and the signature check; a miss (or a new key set) does both.
+        cookie parsing and the signature check; a miss (or a new key set) does both. The header
+        is parsed as ``request.cookies`` parses it (werkzeug's sansio parser, on the WSGI
+        string as is): a byte that is not UTF-8 in any cookie must not turn a page into a 500.
         """
         header = environ.get("HTTP_COOKIE")
         if not header:

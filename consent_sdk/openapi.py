@@ -35,8 +35,30 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
     spec.components.schema("Config", schema=schemas.ConfigSchema)
     spec.components.schema("History", schema=schemas.HistorySchema)
     spec.components.schema("Error", schema=schemas.ErrorSchema)
+    _enumerate_choices(spec, ext)
     bad = {"description": "invalid input; `fields` names each bad field", **_json("Error")}
     foreign = {"description": "sent from another origin", **_json("Error")}
+    retry = {
+        "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}},
+    }
+    limited = {
+        "description": "`rate_limited`: too many writes from this client (CONSENT_RATE_LIMIT); "
+        "nothing recorded",
+        "headers": retry,
+        **_json("Error"),
+    }
+    down = {
+        "description": "`store_unavailable`: the records' database cannot be reached; nothing "
+        "recorded, no cookie set or cleared",
+        "headers": retry,
+        **_json("Error"),
+    }
+    writes = {"400": bad, "403": foreign, "429": limited, "503": down}
+    conflict = {
+        "description": "`event_id_conflict`: the event id is recorded for another visitor; "
+        "nothing recorded or signed",
+        **_json("Error"),
+    }
     state = {"description": "the visitor's state; the signed cookie is set", **_json("State")}
     prefix = ext.config.url_prefix
     lang = {"name": "lang", "in": "query", "schema": {"type": "string"}, "required": False}
@@ -60,15 +82,14 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
             "post": {
                 "summary": "Record a decision",
                 "requestBody": {"required": True, **_json("Decision")},
-                "responses": {"200": state, "400": bad, "403": foreign},
+                "responses": {"200": state, **writes, "409": conflict},
             },
             "delete": {
                 "summary": "Withdraw consent: every non-necessary purpose refused, cookie cleared",
                 "requestBody": {"required": False, **_json("Withdrawal")},
                 "responses": {
                     "200": {"description": "no decision now", **_json("State")},
-                    "400": bad,
-                    "403": foreign,
+                    **writes,
                 },
             },
         },
@@ -77,10 +98,29 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
         path=f"{prefix}/history",
         operations={
             "get": {
-                "summary": "The visitor's own records, oldest first (by their signed cookie)",
-                "responses": {"200": {"description": "records", **_json("History")}},
+                "summary": "The visitor's own records (by their signed cookie), a page at a "
+                "time: the newest `limit` before `before`, oldest first",
+                "parameters": [{"in": "query", "schema": schemas.HistoryQuerySchema}],
+                "responses": {
+                    "200": {"description": "records", **_json("History")},
+                    "400": bad,
+                    "503": down,
+                },
             }
         },
     )
     ext.openapi = spec.to_dict()
     return ext.openapi
+
+
+def _enumerate_choices(spec: APISpec, ext: AppConsent) -> None:
+    """Name the app's purposes and languages in the request schemas, so that what the spec
+    calls valid is what the server accepts: the schema classes know neither."""
+    cfg = ext.config
+    schemas_ = spec.components.schemas
+    for name in ("Decision", "Withdrawal"):
+        props = schemas_[name]["properties"]
+        props["language"]["enum"] = [*cfg.languages, None]
+    props = schemas_["Decision"]["properties"]
+    props["purposes"]["properties"] = {p.id: {"type": "boolean"} for p in cfg.purposes}
+    props["purposes"]["additionalProperties"] = False

@@ -40,4 +40,19 @@ def check_origin(request: Request, trusted: frozenset[str]) -> None:
         origin = header.rstrip("/").lower()
     own = f"{request.scheme}://{request.host}".lower()
     if origin != own and origin not in trusted:
-        raise ForbiddenOrigin(origin, own)
+        raise ForbiddenOrigin(origin, own, scheme_only=_only_scheme_differs(origin, own))
+
+
+def _only_scheme_differs(origin: str, own: str) -> bool:
+    """``https://example.com`` sent, ``http://example.com`` seen: an untrusted TLS proxy.
+
+    The host must be the same; the port too, unless the app sees none (a proxy that passes the
+    ``Host`` header on as it came) or the browser's default port (``Host: example.com:443``).
+    """
+    try:
+        sent, seen = urlsplit(origin), urlsplit(own)
+        if (sent.scheme, seen.scheme) != ("https", "http") or sent.hostname != seen.hostname:
+            return False
+        return seen.port is None or seen.port == (sent.port or 443)
+    except ValueError:  # a port that is not a number
+        return False

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates
 
 
 class StrictBoolean(fields.Boolean):
@@ -81,10 +82,10 @@ class WithdrawSchema(_VisitorSchema):
 
 
 class StateSchema(Schema):
-    """The visitor's consent state as the site applies it now."""
+    """The visitor's consent state as the site applies it now. No consent id: a page script
+    (an injected one too) may read this answer; the id stays in the ``HttpOnly`` cookie."""
 
     decided = fields.Boolean(required=True)
-    consent_id = fields.String(allow_none=True, required=True)
     purposes = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True)
     policy_version = fields.String(required=True)
     given_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
@@ -120,13 +121,39 @@ class ConfigSchema(Schema):
         },
     )
     cookie_domain = fields.String(allow_none=True, required=True)
+    css = fields.String(
+        metadata={"description": "the stylesheet's versioned URL (GET /config and the bundle)"}
+    )
+    choice_cookie = fields.String(
+        metadata={"description": "the readable choice cookie's name (GET /config and the bundle)"}
+    )
+
+
+REFERENCE_LENGTH = 12
+
+
+def reference(event_id: str) -> str:
+    """A record's support reference: the first 12 hex digits of SHA-256 of its event id.
+
+    Short enough to read out, and it does not give the event id back (a random UUID); staff
+    find the record from it (with its date) by hashing the stored event ids.
+    """
+    return hashlib.sha256(str(event_id).encode()).hexdigest()[:REFERENCE_LENGTH]
 
 
 class RecordSchema(Schema):
-    """One stored decision, as its visitor may see it."""
+    """One stored decision, as its visitor (and any script on their page) may see it: no
+    consent id and no event id, a short ``reference`` instead."""
 
-    event_id = fields.String(required=True)
-    consent_id = fields.String(required=True)
+    reference = fields.Function(
+        lambda record: reference(record["event_id"]),
+        required=True,
+        metadata={
+            "type": "string",
+            "description": "first 12 hex digits of SHA-256 of the record's event id; the "
+            "`before` cursor of GET /history",
+        },
+    )
     site_id = fields.String(required=True)
     granted = fields.List(fields.String(), required=True)
     refused = fields.List(fields.String(), required=True)
@@ -143,9 +170,39 @@ class RecordSchema(Schema):
     browser = fields.String(allow_none=True, required=True)
 
 
+HISTORY_PAGE = 50
+HISTORY_MAX_PAGE = 200
+
+
 class HistorySchema(Schema):
-    consent_id = fields.String(allow_none=True, required=True)
+    """A page of the visitor's records, oldest first."""
+
     records = fields.List(fields.Nested(RecordSchema), required=True)
+    older = fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "pass as ?before= for the page of older records; null: none"},
+    )
+
+
+class HistoryQuerySchema(Schema):
+    """``GET /history``'s query: the newest ``limit`` records before the ``before`` cursor.
+    Other parameters are ignored (a cache buster is not an error; ``?consent_id=`` picks
+    nothing: only the signed cookie does)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    limit = fields.Integer(
+        load_default=HISTORY_PAGE,
+        validate=validate.Range(min=1, max=HISTORY_MAX_PAGE),
+        metadata={"description": f"records per page (default {HISTORY_PAGE})"},
+    )
+    before = fields.String(
+        load_default=None,
+        validate=validate.Length(equal=REFERENCE_LENGTH),
+        metadata={"description": "a record's `reference` (the last page's `older`)"},
+    )
 
 
 class ErrorSchema(Schema):

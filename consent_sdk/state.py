@@ -35,10 +35,10 @@ class ConsentState:
         return frozenset(p for p, ok in self.purposes.items() if ok)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``State`` body of the HTTP API."""
+        """The ``State`` body of the HTTP API: no consent id, which page scripts must not
+        learn (it stays in the ``HttpOnly`` cookie and in ``self.consent_id`` server-side)."""
         return {
             "decided": self.decided,
-            "consent_id": self.consent_id,
             "purposes": dict(self.purposes),
             "policy_version": self.policy_version,
             "given_at": self.given_at.isoformat() if self.given_at else None,

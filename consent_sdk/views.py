@@ -5,17 +5,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response as BaseResponse
 
-from .exceptions import ConsentError, InvalidRequest, json_response
+from .exceptions import ConsentError, InvalidRequest, StoreUnavailable, json_response
+from .limits import WriteLimiter
 from .origin import check_origin
-from .schemas import HistorySchema, flatten_errors
+from .schemas import HistoryQuerySchema, HistorySchema, flatten_errors, reference
 from .state import _current_state, _ext, remember_state
 
 blueprint = Blueprint("consent", __name__)
+
+LIMITER_KEY = "consent_sdk.limiter"
+"""``app.extensions[LIMITER_KEY]``: the app's ``WriteLimiter``, or None (``CONSENT_RATE_LIMIT =
+None``)."""
+
+STORE_DOWN = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+)
+"""SQLAlchemy's errors for a database that cannot be reached or used right now (refused,
+dropped, timed out, a file that cannot be opened, locked too long): a 503 to retry. An
+``IntegrityError`` or a ``ProgrammingError`` is a bug, and stays a 500."""
 
 _CONTENT_TYPES = {"consent.js": "text/javascript", "consent.css": "text/css"}
 
@@ -32,12 +49,60 @@ def _json_error(exc: HTTPException) -> BaseResponse:
     if isinstance(exc, ConsentError):
         return exc.get_response()
     code = exc.code or 500
+    if code == 429:
+        # The host's own limiter (Flask-Limiter's RateLimitExceeded): the same answer as the
+        # SDK's limit, Retry-After at most the breached window (Flask-Limiter's headers, when
+        # enabled, replace it with the exact time).
+        window = getattr(getattr(getattr(exc, "limit", None), "limit", None), "get_expiry", None)
+        response = json_response(429, {"error": "rate_limited", "message": exc.description})
+        if callable(window):
+            response.headers["Retry-After"] = str(int(window()))
+        return response
     name = (exc.name or "error").lower().replace(" ", "_")
     return json_response(code, {"error": name, "message": exc.description})
 
 
 for _code in default_exceptions:
     blueprint.register_error_handler(_code, _json_error)
+
+
+def _store_unavailable(exc: Exception) -> BaseResponse:
+    """A store outage is a 503 ``store_unavailable`` with ``Retry-After``, never Flask's HTML
+    500: the widget keeps the decision queued and sends it again. The driver's message (it may
+    name hosts) goes to the log only."""
+    current_app.logger.error("consent_sdk: the consent store is unavailable: %s", exc)
+    return StoreUnavailable(_ext().config.retry_after, str(exc)).get_response()
+
+
+for _error in STORE_DOWN:
+    blueprint.register_error_handler(_error, _store_unavailable)
+
+
+def _set_up_limiter(state: BlueprintSetupState) -> None:
+    """One ``WriteLimiter`` per app, from its ``CONSENT_RATE_LIMIT`` settings."""
+    app = state.app
+    config = app.extensions["consent"].config
+    limiter = None
+    if config.rate_limit:
+        namespace = f"{config.site_id}:{config.url_prefix}"
+        limiter = WriteLimiter(config.rate_limit, config.rate_limit_storage_uri, namespace)
+    app.extensions[LIMITER_KEY] = limiter
+
+
+blueprint.record(_set_up_limiter)
+
+
+def _limit_writes() -> None:
+    limiter: WriteLimiter | None = current_app.extensions.get(LIMITER_KEY)
+    if limiter is not None:
+        limiter.check(request)
+
+
+@blueprint.after_request
+def _nosniff(response: Response) -> Response:
+    """Every answer of the API, errors included, is what its Content-Type says."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _no_store(response: Response) -> Response:
@@ -84,7 +149,17 @@ def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
     length = request.content_length
     if length is not None and length > limit:
         raise InvalidRequest(f"The body is larger than {limit} bytes.", {"body": ["Too large."]})
-    raw = request.stream.read(limit + 1)
+    try:
+        raw = request.stream.read(limit + 1)
+    except HTTPException:
+        raise
+    except Exception:
+        # A broken chunked body (bad chunk size, missing terminator): werkzeug's server raises
+        # OSError, gunicorn its own parse errors. The client sent it: a 400, not a 500.
+        raise InvalidRequest(
+            "The body could not be read (malformed chunked encoding?).",
+            {"body": ["Unreadable body."]},
+        ) from None
     if len(raw) > limit:
         raise InvalidRequest(f"The body is larger than {limit} bytes.", {"body": ["Too large."]})
     if not raw and not required:
@@ -114,6 +189,7 @@ def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
 
 @blueprint.post("/state")
 def post_state() -> Response:
+    _limit_writes()
     ext = _ext()
     check_origin(request, ext.config.trusted_origins)
     body = _load(ext.decision_schema, required=True)
@@ -133,6 +209,7 @@ def post_state() -> Response:
 @blueprint.delete("/state")
 def delete_state() -> Response:
     """Withdraw: record every non-exempt purpose as refused and clear the cookie."""
+    _limit_writes()
     ext = _ext()
     check_origin(request, ext.config.trusted_origins)
     body = _load(ext.withdraw_schema, required=False)
@@ -153,13 +230,31 @@ def delete_state() -> Response:
 
 @blueprint.get("/history")
 def history() -> Response:
-    """The visitor's own records, found by the consent id in their signed cookie only."""
+    """The visitor's own records, found by the consent id in their signed cookie only, a page
+    at a time: the newest ``limit`` before the ``before`` cursor, oldest first.
+
+    No consent id and no event id is in the answer (a page script may read it); each record
+    has a short ``reference`` instead, and ``older`` is the cursor for the page before.
+    """
+    try:
+        query = HistoryQuerySchema().load(request.args.to_dict())
+    except ValidationError as exc:
+        fields = flatten_errors(exc.messages)
+        raise InvalidRequest("Invalid field: " + ", ".join(sorted(fields)) + ".", fields) from None
     ext = _ext()
     data = ext.read_cookie()
     records = ext.ledger.history(data.consent_id) if data else []
-    body = HistorySchema().dump(
-        {"consent_id": data.consent_id if data else None, "records": records}
-    )
+    end = len(records)
+    before = query["before"]
+    if before is not None:
+        refs = [reference(r["event_id"]) for r in records]
+        if before not in refs:
+            raise InvalidRequest("Unknown cursor: before.", {"before": ["Unknown cursor."]})
+        end = refs.index(before)
+    start = max(0, end - query["limit"])
+    page = records[start:end]
+    older = reference(page[0]["event_id"]) if page and start > 0 else None
+    body = HistorySchema().dump({"records": page, "older": older})
     return _no_store(jsonify(body))
 
 

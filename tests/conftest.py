@@ -55,12 +55,17 @@ SITE = {
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    """A minimal host app with the extension on an SQLite file in ``tmp_path``."""
+    """A minimal host app with the extension on an SQLite file in ``tmp_path``.
+
+    No rate limit unless asked for (``CONSENT_RATE_LIMIT=...``): these tests are many visitors
+    from one address (127.0.0.1); tests/test_hardening.py tests the limit itself.
+    """
     app = Flask(__name__, instance_path=str(tmp_path / "instance"))
     app.config.update(
         TESTING=True,
         SECRET_KEY="test-secret",
         CONSENT_DATABASE_URI=f"sqlite:///{tmp_path / 'consent.db'}",
+        CONSENT_RATE_LIMIT=None,
         **SITE,
     )
     app.config.update(config)
@@ -92,6 +97,8 @@ def decide_concurrently(apps: list[Flask], visitors: int, decisions: int) -> lis
 
     def visitor(n: int) -> list[str]:
         client = apps[n % len(apps)].test_client()
+        # Each visitor is a client of its own (CONSENT_RATE_LIMIT counts per client address).
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
         acknowledged = []
         for i in range(decisions):
             event_id = str(uuid.uuid4())
@@ -111,6 +118,17 @@ def stored_event_ids(uri: str) -> list[str]:
         stored = [r[0] for r in conn.execute(sa.text("select event_id from consent_records"))]
     engine.dispose()
     return stored
+
+
+def consent_id_of(app: Flask, visitor: Any) -> str:
+    """The consent id in a visitor's signed cookie, read as the server reads it: the API's
+    answers no longer carry it (page scripts must not learn it). ``visitor`` is a Flask test
+    client or the cookie's value (from a browser: ``context.cookies()`` includes HttpOnly)."""
+    value = visitor if isinstance(visitor, str) else visitor.get_cookie("consent").value
+    with app.app_context():
+        data = app.extensions["consent"].codec().loads(value)
+    assert data is not None, "no authentic consent cookie"
+    return str(data.consent_id)
 
 
 @pytest.fixture

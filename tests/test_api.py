@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import decide_concurrently, make_app, stored_event_ids
+from tests.conftest import consent_id_of, decide_concurrently, make_app, stored_event_ids
 
 
 def _count(app: Flask) -> int:
@@ -64,7 +64,6 @@ def test_state_before_any_decision_grants_only_necessary(client: Any) -> None:
     state = client.get("/consent/state").json
     assert state == {
         "decided": False,
-        "consent_id": None,
         "purposes": {
             "necessary": True,
             "preferences": False,
@@ -93,7 +92,7 @@ def test_rule_06_each_purpose_is_granted_or_refused_on_its_own(app: Flask, clien
     }
     assert client.get("/consent/state").json == state
     with app.app_context():
-        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+        (record,) = app.extensions["consent"].manager.history(consent_id_of(app, client))
     assert record["granted"] == ["analytics", "necessary"]
     assert record["refused"] == ["marketing", "preferences"]
     assert record["source"] == "settings" and record["action"] == "save"
@@ -117,7 +116,7 @@ def test_rule_10_record_holds_what_proves_the_decision(app: Flask, client: Any) 
     }
     state = client.post("/consent/state", json=body, headers={"Sec-GPC": "1"}).json
     with app.app_context():
-        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+        (record,) = app.extensions["consent"].manager.history(consent_id_of(app, client))
         texts = app.extensions["consent"].ledger.texts(record["texts_hash"])
     assert record["event_id"] == event_id
     assert record["texts_hash"] == client.get("/consent/config?lang=en").json["texts_hash"]
@@ -131,14 +130,14 @@ def test_rule_10_record_holds_what_proves_the_decision(app: Flask, client: Any) 
 
 def test_rule_14_record_keeps_no_full_ip_and_no_raw_user_agent(app: Flask, client: Any) -> None:
     ua = "Mozilla/5.0 (X11; Linux x86_64; rv:131.0) Gecko/20100101 Firefox/131.0"
-    state = client.post(
+    client.post(
         "/consent/state",
         json={"purposes": {}},
         headers={"User-Agent": ua},
         environ_base={"REMOTE_ADDR": "203.0.113.77"},
-    ).json
+    )
     with app.app_context():
-        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+        (record,) = app.extensions["consent"].manager.history(consent_id_of(app, client))
     assert record["ip_prefix"] == "203.0.113.0"
     assert record["browser"] == "Firefox"
     assert "203.0.113.77" not in str(record) and "Gecko" not in str(record)
@@ -146,9 +145,10 @@ def test_rule_14_record_keeps_no_full_ip_and_no_raw_user_agent(app: Flask, clien
 
 def test_ip_can_be_left_out_entirely(tmp_path: Path) -> None:
     app = make_app(tmp_path, CONSENT_RECORD_IP=False)
-    state = app.test_client().post("/consent/state", json={"purposes": {}}).json
+    client = app.test_client()
+    client.post("/consent/state", json={"purposes": {}})
     with app.app_context():
-        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+        (record,) = app.extensions["consent"].manager.history(consent_id_of(app, client))
     assert record["ip_prefix"] is None
 
 
@@ -165,9 +165,8 @@ def test_a_replayed_event_id_from_another_browser_is_a_conflict_and_signs_nothin
     app: Flask, client: Any, attacker_has_a_cookie: bool
 ) -> None:
     event_id = str(uuid.uuid4())
-    victim = client.post(
-        "/consent/state", json={"purposes": {"analytics": True}, "event_id": event_id}
-    ).json
+    client.post("/consent/state", json={"purposes": {"analytics": True}, "event_id": event_id})
+    victim = {"consent_id": consent_id_of(app, client)}
     attacker = app.test_client()
     if attacker_has_a_cookie:
         attacker.post("/consent/state", json={"purposes": {}})
@@ -184,16 +183,16 @@ def test_a_replayed_event_id_from_another_browser_is_a_conflict_and_signs_nothin
 
 
 def test_consent_id_stays_the_same_across_decisions(client: Any) -> None:
-    first = client.post("/consent/state", json={"purposes": {"analytics": True}}).json
+    client.post("/consent/state", json={"purposes": {"analytics": True}})
+    first = consent_id_of(client.application, client)
     second = client.post("/consent/state", json={"purposes": {}}).json
-    assert first["consent_id"] == second["consent_id"]
+    assert consent_id_of(client.application, client) == first
     assert second["purposes"]["analytics"] is False
 
 
 def test_rule_09_withdrawal_records_refusal_and_clears_the_cookie(app: Flask, client: Any) -> None:
-    consent_id = client.post(
-        "/consent/state", json={"purposes": {"analytics": True, "marketing": True}}
-    ).json["consent_id"]
+    client.post("/consent/state", json={"purposes": {"analytics": True, "marketing": True}})
+    consent_id = consent_id_of(app, client)
     response = client.delete("/consent/state")
     assert response.status_code == 200
     assert response.json["decided"] is False
@@ -213,16 +212,18 @@ def test_withdrawal_without_a_decision_records_nothing(app: Flask, client: Any) 
 
 def test_rule_18_history_shows_only_the_visitors_own_records(app: Flask) -> None:
     alice, bob = app.test_client(), app.test_client()
-    alice_id = alice.post("/consent/state", json={"purposes": {"analytics": True}}).json[
-        "consent_id"
-    ]
+    alice.post("/consent/state", json={"purposes": {"analytics": True}})
+    alice_id = consent_id_of(app, alice)
     alice.post("/consent/state", json={"purposes": {}})
     bob.post("/consent/state", json={"purposes": {"marketing": True}})
     history = alice.get("/consent/history").json
-    assert history["consent_id"] == alice_id
     assert [r["granted"] for r in history["records"]] == [["analytics", "necessary"], ["necessary"]]
-    assert {r["consent_id"] for r in history["records"]} == {alice_id}
-    assert app.test_client().get("/consent/history").json == {"consent_id": None, "records": []}
+    with app.app_context():
+        own = app.extensions["consent"].manager.history(alice_id)
+    assert [r["created_at"].isoformat() for r in own] == [
+        r["created_at"] for r in history["records"]
+    ]
+    assert app.test_client().get("/consent/history").json == {"records": [], "older": None}
     # Asking for someone else's id is not a thing the API offers.
     assert app.test_client().get(f"/consent/history?consent_id={alice_id}").json["records"] == []
 

@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConfigurationError, ConsentManager
 from consent_sdk.purposes import DEFAULT_PURPOSES
-from tests.conftest import PURPOSES, SITE, make_app
+from tests.conftest import PURPOSES, SITE, consent_id_of, make_app
 
 
 def test_init_app_in_a_factory_stores_state_in_extensions(tmp_path: Path) -> None:
@@ -171,7 +171,8 @@ def test_cli_init_db_creates_the_tables(app: Flask, tmp_path: Path) -> None:
 
 def test_cli_history_prints_records_and_fails_clearly_for_unknown_ids(app: Flask) -> None:
     client = app.test_client()
-    consent_id = client.post("/consent/state", json={"purposes": {}}).json["consent_id"]
+    client.post("/consent/state", json={"purposes": {}})
+    consent_id = consent_id_of(app, client)
     runner = app.test_cli_runner()
     ok = runner.invoke(args=["consent", "history", consent_id])
     assert ok.exit_code == 0 and consent_id in ok.output

@@ -20,7 +20,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConsentManager
-from tests.conftest import SITE, decide_concurrently, make_app, stored_event_ids
+from tests.conftest import SITE, consent_id_of, decide_concurrently, make_app, stored_event_ids
 
 pytestmark = pytest.mark.postgres
 
@@ -107,10 +107,10 @@ def test_host_flask_sqlalchemy_db_on_postgres_holds_the_consent_tables(
     with app.app_context():
         db.create_all()
     client = app.test_client()
-    state = client.post("/consent/state", json={"purposes": {"preferences": True}}).json
+    client.post("/consent/state", json={"purposes": {"preferences": True}})
     with app.app_context():
         assert {"consent_records", "consent_texts"} <= set(sa.inspect(db.engine).get_table_names())
-        (record,) = app.extensions["consent"].manager.history(state["consent_id"])
+        (record,) = app.extensions["consent"].manager.history(consent_id_of(app, client))
         db.engine.dispose()
     assert record["granted"] == ["necessary", "preferences"]
 

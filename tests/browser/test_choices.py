@@ -14,6 +14,7 @@ from tests.browser.widget import (
     ran,
     wait_delivered,
 )
+from tests.conftest import consent_id_of
 
 SETTINGS = '.csdk-fab [data-consent-action="settings"]'
 
@@ -64,7 +65,13 @@ def test_rule_06_reject_all_runs_nothing_and_is_recorded(site: Any, page: Any) -
     assert sorted(cookies) == ["consent", "consent_choice"]
     assert cookies["consent"]["httpOnly"] and not cookies["consent_choice"]["httpOnly"]
     assert cookie_names(page) == {"consent_choice"}
-    assert record["consent_id"] not in page.evaluate("document.cookie")
+    consent_id = consent_id_of(server.app, cookies["consent"]["value"])
+    assert consent_id not in page.evaluate("document.cookie")
+    # Nor does any answer of the API tell the page's scripts.
+    assert consent_id not in page.evaluate(
+        "Promise.all(['/consent/state', '/consent/history'].map(u => fetch(u).then(r => r.text())))"
+        ".then(texts => texts.join(' ') + JSON.stringify(ConsentSDK.get()))"
+    )
 
 
 def test_rule_06_saving_one_purpose_grants_only_that_one(site: Any, page: Any) -> None:
@@ -141,7 +148,9 @@ def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any
     page.goto(server.url + "/")
     choose(page, "accept-all")
     page.wait_for_function("() => (window.ran || []).length == 3")
-    consent_id = history(page)[0]["consent_id"]
+    consent_id = consent_id_of(
+        server.app, next(c["value"] for c in page.context.cookies() if c["name"] == "consent")
+    )
     page.evaluate("ConsentSDK.withdraw()")
     wait_delivered(page)
 
@@ -221,12 +230,14 @@ def test_change_event_listeners_and_data_layer_see_every_change(site: Any, page:
     assert [p["consent"]["analytics"] for p in pushes] == [True, False]
     records = history(page)
     assert [r["source"] for r in records] == ["api", "api"]
-    # consent:recorded tells the page once the server holds the decision (with its id).
+    # consent:recorded tells the page once the server holds the decision (with its dates; the
+    # consent id stays in the HttpOnly cookie: no answer of the API names it).
     page.wait_for_function("() => window.recorded.length > 0")
     last = page.evaluate("recorded[recorded.length - 1]")
-    assert last["consent_id"] == records[-1]["consent_id"]
+    assert last["given_at"] == records[-1]["created_at"]
+    assert not last.get("consent_id")
     assert last["purposes"]["marketing"] is False
-    assert page.evaluate("ConsentSDK.get().consent_id") == last["consent_id"]
+    assert page.evaluate("ConsentSDK.get().given_at") == last["given_at"]
 
 
 def test_rule_08_settings_button_on_every_page_after_a_decision(site: Any, page: Any) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import inspect
 
 from examples.stepahead import create_app
 from examples.stepahead.models import counts, db
+from tests.conftest import consent_id_of
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 SECRET = "e2e-secret-key-for-the-stepahead-journeys"
@@ -99,7 +100,8 @@ class Visitor:
 
     def wait_recorded(self) -> None:
         self.page.wait_for_function("() => !localStorage.getItem('consent_sdk.pending')")
-        self.page.wait_for_function("() => window.ConsentSDK && ConsentSDK.get().consent_id")
+        # The server's answer dates the decision (it names no consent id: scripts never see it).
+        self.page.wait_for_function("() => window.ConsentSDK && ConsentSDK.get().given_at")
 
     def wait_tags(self, *tags: str) -> None:
         """Wait until the named gated tags ran and got their answers."""
@@ -128,6 +130,11 @@ class Visitor:
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = self.page.evaluate("ConsentSDK.get()")
         return state
+
+    def consent_id(self) -> str:
+        """The consent id in the visitor's signed (HttpOnly) cookie, as the server reads it."""
+        [value] = [c["value"] for c in self.context.cookies() if c["name"] == "consent"]
+        return consent_id_of(self.site.app, value)
 
     def ran(self) -> list[str]:
         tags: list[str] = self.page.evaluate("((window.stepahead || {}).ran || []).map(r => r.tag)")

@@ -44,7 +44,7 @@ def assert_video_blocked(visitor: Visitor) -> None:
 
 
 def last_record(site: Site, visitor: Visitor) -> dict[str, Any]:
-    return site.history(visitor.state()["consent_id"])[-1]
+    return site.history(visitor.consent_id())[-1]
 
 
 # --- 1 ------------------------------------------------------------------------------------
@@ -254,7 +254,7 @@ def test_rule_08_09_withdraw_marketing_from_footer_on_another_page(
         assert "_sa_mkt" not in visitor.cookie_names()
         assert "_sa_id" in visitor.document_cookies()
         assert_video_blocked(visitor)
-        history = site.history(visitor.state()["consent_id"])
+        history = site.history(visitor.consent_id())
         assert [r["action"] for r in history] == ["accept_all", "save"]
         assert "marketing" in history[-1]["refused"] and "analytics" in history[-1]["granted"]
 
@@ -465,7 +465,7 @@ def test_rule_04_08_17_keyboard_only_journey(site: Site, visitors: Visitors) -> 
         assert sorted(last_record(site, visitor)["granted"]) == ["analytics", "necessary"]
 
         # The footer's settings button, then Escape: closing is not a decision (rule 4).
-        records = len(site.history(visitor.state()["consent_id"]))
+        records = len(site.history(visitor.consent_id()))
         _tab_to(page, FOOTER_SETTINGS)
         page.keyboard.press("Enter")
         page.locator(DIALOG).wait_for()
@@ -473,7 +473,7 @@ def test_rule_04_08_17_keyboard_only_journey(site: Site, visitors: Visitors) -> 
         page.locator(DIALOG).wait_for(state="detached")
         assert page.evaluate("document.activeElement.id") == FOOTER_SETTINGS[1:]
         visitor.quiet(300)
-        assert len(site.history(visitor.state()["consent_id"])) == records
+        assert len(site.history(visitor.consent_id())) == records
 
         # Withdraw with one key press in the dialog: "reject all" (rule 8).
         page.keyboard.press("Enter")

@@ -114,9 +114,10 @@ def test_rule_20_debug_panel_shows_consent_gtag_ran_and_blocked(
         assert "granted" in page.locator("#debug-gcm").inner_text()
         assert "consent_update" in page.locator("#debug-gtag").inner_text()
         page.wait_for_function(
-            "id => document.querySelector('#debug-state').innerText.includes(id)",
-            arg=visitor.state()["consent_id"],
+            "at => document.querySelector('#debug-state').innerText.includes(at)",
+            arg=visitor.state()["given_at"],
         )
+        assert visitor.consent_id() not in page.locator("#debug-panel").inner_text()
 
 
 AXE = Path(__file__).resolve().parents[2] / "widget" / "node_modules" / "axe-core" / "axe.min.js"
@@ -176,6 +177,6 @@ def test_rule_06_video_placeholder_button_grants_marketing_only(
         page.frame_locator("iframe#video-embed").locator("#play").wait_for()
         visitor.wait_tags("pixel")
         assert "tracker" not in visitor.ran()
-        record = site.history(visitor.state()["consent_id"])[-1]
+        record = site.history(visitor.consent_id())[-1]
         assert sorted(record["granted"]) == ["marketing", "necessary"]
         assert sorted(record["refused"]) == ["analytics", "preferences"]

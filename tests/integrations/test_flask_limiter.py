@@ -2,7 +2,9 @@
 
 Every page a visitor opens loads the widget's script and may read its config and state:
 those reads must not spend the visitor's budget. Decisions (writes) stay limited like any
-other route, and the site's own pages keep their limits.
+other route, and the site's own pages keep their limits. The SDK's own limit on writes
+(``CONSENT_RATE_LIMIT``) runs beside the site's limiter: whichever is tighter answers first,
+neither counts the other's routes, and the site's ``RATELIMIT_*`` settings do not apply twice.
 """
 
 from __future__ import annotations
@@ -64,7 +66,9 @@ def test_decisions_are_still_limited_by_the_default(tmp_path: Path, order: str) 
     # The widget reads the API's errors as JSON (and retries a 429 later).
     refused = client.post("/consent/state", json=decision())
     assert refused.mimetype == "application/json"
-    assert refused.json["error"] == "too_many_requests"
+    # The same answer as the SDK's own limit (CONSENT_RATE_LIMIT), with a Retry-After.
+    assert refused.json["error"] == "rate_limited"
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert len(client.get("/consent/history").json["records"]) == 5
 
 
@@ -89,3 +93,59 @@ def test_a_tighter_limit_on_the_consent_blueprint_limits_decisions_not_reads(
     statuses = [client.post("/consent/state", json=decision()).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert [client.get("/consent/config").status_code for _ in range(5)] == [200] * 5
+
+
+@ORDERS
+def test_the_sdks_own_limit_runs_beside_the_sites_limiter(tmp_path: Path, order: str) -> None:
+    app = host_app(tmp_path, CONSENT_RATE_LIMIT="3/minute")
+    if order == "limiter_first":
+        site_limiter(app)
+        ConsentManager(app)
+    else:
+        ConsentManager(app)
+        site_limiter().init_app(app)
+
+    @app.get("/")
+    def home() -> str:
+        return "home"
+
+    client = app.test_client()
+    statuses = [client.post("/consent/state", json=decision()).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # the SDK's 3/minute is tighter than the site's 5
+    refused = client.post("/consent/state", json=decision())
+    assert refused.json["error"] == "rate_limited" and "3 per 1 minute" in refused.json["message"]
+    # The SDK's limit never counts the site's pages, nor the widget's reads.
+    assert [client.get("/").status_code for _ in range(6)] == [200] * 5 + [429]
+    assert [client.get("/consent/state").status_code for _ in range(10)] == [200] * 10
+
+
+def test_the_sites_ratelimit_settings_are_not_applied_twice(tmp_path: Path) -> None:
+    """A second ``flask_limiter.Limiter`` would read the site's ``RATELIMIT_DEFAULT`` and
+    ``RATELIMIT_APPLICATION`` too and count every page twice; the SDK's limit does not."""
+    app = host_app(
+        tmp_path,
+        RATELIMIT_DEFAULT="5 per minute",
+        RATELIMIT_APPLICATION="8 per minute",
+        RATELIMIT_STORAGE_URI="memory://",
+        CONSENT_RATE_LIMIT="100/minute",
+    )
+    Limiter(get_remote_address, app=app)
+    ConsentManager(app)
+
+    @app.get("/")
+    def home() -> str:
+        return "home"
+
+    client = app.test_client()
+    assert [client.get("/").status_code for _ in range(6)] == [200] * 5 + [429]
+
+
+def test_the_sdks_limit_is_off_with_none_and_the_sites_limiter_still_counts(
+    tmp_path: Path,
+) -> None:
+    app = host_app(tmp_path, CONSENT_RATE_LIMIT=None)
+    site_limiter(app)
+    ConsentManager(app)
+    client = app.test_client()
+    statuses = [client.post("/consent/state", json=decision()).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]

@@ -14,6 +14,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from consent_sdk import ConsentManager
+from tests.conftest import consent_id_of
 from tests.integrations.helpers import decision, host_app, set_cookies
 
 PUBLIC = "https://www.example.com"
@@ -49,7 +50,7 @@ def test_rule_14_behind_proxy_fix_the_decision_is_accepted_with_a_secure_cookie(
     for header in cookies.values():
         assert "; Secure" in header, header
     with app.app_context():
-        [record] = consent.history(answer.json["consent_id"])
+        [record] = consent.history(consent_id_of(app, cookies["consent"].split(";")[0][8:]))
     assert record["ip_prefix"] == "203.0.113.0"
 
 

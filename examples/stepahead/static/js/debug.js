@@ -45,7 +45,9 @@
     var s = state() || {};
     pairs($('debug-state'), {
       decided: !!s.decided,
-      consent_id: s.consent_id || '—',
+      // The API never tells scripts the consent id (it stays in the HttpOnly cookie): the
+      // time the server recorded the decision is what shows it arrived.
+      given_at: s.given_at || '—',
       policy_version: s.policy_version || '—',
       purposes: s.purposes || {},
     });

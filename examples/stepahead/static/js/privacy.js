@@ -1,6 +1,7 @@
 /* Keeps "Your choice" on the privacy page in step with the widget: after the visitor saves
- * new settings, the choices update at once, and the consent id, dates and the history of
- * records once the server has recorded the decision, without a reload. */
+ * new settings, the choices update at once, and the dates and the history of records once
+ * the server has recorded the decision, without a reload. The consent id is rendered by the
+ * server only: the API never tells scripts (an injected one included) what it is. */
 (function () {
   'use strict';
   var root = document.getElementById('your-consent');
@@ -17,7 +18,7 @@
     var refused = root.getAttribute('data-text-refused');
     root.querySelector('.consent-none').hidden = !!state.decided;
     root.querySelector('.consent-facts').hidden = !state.decided;
-    ['consent_id', 'policy_version', 'given_at', 'expires_at'].forEach(function (field) {
+    ['policy_version', 'given_at', 'expires_at'].forEach(function (field) {
       var el = root.querySelector('[data-consent-field="' + field + '"]');
       if (!el) return;
       var value = state[field] || '';
@@ -63,6 +64,6 @@
   }
 
   document.addEventListener('consent:change', function (event) { update(event.detail); });
-  // The server has the decision: its consent id and the new record are there to show.
+  // The server has the decision: its dates and the new record are there to show.
   document.addEventListener('consent:recorded', refresh);
 })();
