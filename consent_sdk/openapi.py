@@ -109,8 +109,72 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
             }
         },
     )
+    _receipt_paths(spec, prefix)
     ext.openapi = spec.to_dict()
     return ext.openapi
+
+
+def _receipt_paths(spec: APISpec, prefix: str) -> None:
+    """The visitor's receipt and the keys that verify it (docs/LEDGER.md)."""
+    jws = {
+        "type": "object",
+        "description": "A JWS in the flattened JSON serialisation (RFC 7515 7.2.2), alg EdDSA; "
+        "`receipt` is a readable copy of the payload",
+        "required": ["payload", "protected", "signature"],
+        "properties": {
+            "payload": {"type": "string"},
+            "protected": {"type": "string"},
+            "signature": {"type": "string"},
+            "receipt": {"type": "object"},
+        },
+    }
+    jwk = {
+        "type": "object",
+        "required": ["kty", "crv", "x", "kid"],
+        "properties": {k: {"type": "string"} for k in ("kty", "crv", "x", "kid", "alg", "use")},
+    }
+    error = _json("Error")
+    spec.path(
+        path=f"{prefix}/receipt.json",
+        operations={
+            "get": {
+                "summary": "The visitor's signed consent receipt (by their signed cookie; "
+                "top-level navigations only, since it names the consent id)",
+                "parameters": [{"name": "download", "in": "query", "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "the receipt",
+                        "content": {"application/json": {"schema": jws}},
+                    },
+                    "403": {"description": "`navigation_only`: a script or frame", **error},
+                    "404": {"description": "`no_receipt`: no decision from this browser", **error},
+                    "503": {"description": "the store is unavailable", **error},
+                },
+            }
+        },
+    )
+    spec.path(
+        path=f"{prefix}/jwks.json",
+        operations={
+            "get": {
+                "summary": "The public keys that verify receipts and seals (RFC 7517)",
+                "responses": {
+                    "200": {
+                        "description": "JWK set, rotated keys included",
+                        "content": {
+                            "application/jwk-set+json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["keys"],
+                                    "properties": {"keys": {"type": "array", "items": jwk}},
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+    )
 
 
 def _enumerate_choices(spec: APISpec, ext: AppConsent) -> None:
