@@ -23,7 +23,12 @@ consent_cli = AppGroup(
 @consent_cli.command("init-db")
 def init_db() -> None:
     """Create the consent tables (they are also created on first use)."""
-    current_app.extensions["consent"].ledger.create_tables()
+    from .exceptions import StoreNotReady
+
+    try:
+        current_app.extensions["consent"].ledger.create_tables()
+    except StoreNotReady as exc:
+        raise click.ClickException(exc.description or str(exc)) from None
     click.echo("consent tables are ready")
 
 
@@ -232,3 +237,55 @@ def verify_receipt(file: Any, jwks: Any) -> None:
         raise click.ClickException("the receipt is authentic but does not match the ledger")
     where = "is authentic" if jwks is not None else "is authentic and matches the ledger"
     click.echo(f"receipt {checked['receipt_id']} ({len(checked['records'])} records) {where}")
+
+
+# --- the store's schema: Alembic revisions shipped with the SDK -------------------------------
+
+
+@consent_cli.group("db")
+def db() -> None:
+    """The consent store's schema (the SDK's own store; a host's db= has its own migrations)."""
+
+
+HOST_MIGRATIONS = (
+    "the consent tables are in the app's own database (ConsentManager(app, db=db)) and "
+    "its migrations own them: they are in db.metadata, so with Flask-Migrate run "
+    "`flask db migrate` and `flask db upgrade`"
+)
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the consent store to this release's schema, keeping every record.
+
+    Also done on first use; run it at deploy time to have it over with before traffic.
+    """
+    from .ledger import migrate
+
+    ledger = _ext().ledger
+    if not ledger.owns_schema:
+        raise click.ClickException(HOST_MIGRATIONS)
+    outcome = ledger.create_tables()
+    before = outcome.before or "empty"
+    if outcome.adopted:
+        before += " (the previous release's tables, stamped)"
+    click.echo(f"consent store revision before: {before}")
+    click.echo(f"consent store revision after: {outcome.after} (head {migrate.head()})")
+    if not outcome.changed:
+        click.echo("already at head: nothing to do")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the consent store's revision and this release's head; exit 1 if behind."""
+    from .ledger import migrate
+
+    ledger = _ext().ledger
+    if not ledger.owns_schema:
+        raise click.ClickException(HOST_MIGRATIONS)
+    # The engine without the upgrade that first use would run: this only looks.
+    with ledger._get_engine().connect() as conn:
+        revision = migrate.current(conn)
+    click.echo(f"consent store revision: {revision or 'none'} (head {migrate.head()})")
+    if revision != migrate.head():
+        raise click.ClickException("the consent store is behind: run `flask consent db upgrade`")

@@ -125,6 +125,31 @@ class StoreNotReady(ConsentError, InternalServerError):
         return json_response(500, body)
 
 
+class StoreNeedsUpgrade(StoreNotReady):
+    """The host's consent tables are an earlier release's: columns (and maybe tables) of this
+    release are missing. Its migrations add them; the SDK does not alter a host's tables."""
+
+    def __init__(self, missing_tables: list[str], missing_columns: list[str]) -> None:
+        super().__init__(missing_tables)
+        self.columns = list(missing_columns)
+        tables_too = f" and the tables {self.missing}" if self.missing else ""
+        self.description = (
+            f"The consent tables in the app's database lack the columns {self.columns}"
+            f"{tables_too} of this consent_sdk release. With Flask-Migrate run "
+            "`flask db migrate` and `flask db upgrade` (autogenerate finds them in "
+            "db.metadata); otherwise add them with the app's own migrations."
+        )
+
+    def get_response(self, environ: Any = None, scope: Any = None) -> Response:
+        body = {
+            "error": "store_not_ready",
+            "message": self.description,
+            "tables": self.missing,
+            "columns": self.columns,
+        }
+        return json_response(500, body)
+
+
 class StoreUnavailable(ConsentError, ServiceUnavailable):
     """503: the records' database cannot be reached (refused, timed out, cannot be opened).
 

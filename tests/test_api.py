@@ -306,7 +306,13 @@ def test_withdrawal_body_is_validated(app: Flask, client: Any) -> None:
 def test_openapi_document_is_generated_from_the_schemas(client: Any) -> None:
     spec = client.get("/consent/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/consent/config", "/consent/state", "/consent/history"}
+    assert set(spec["paths"]) == {
+        "/consent/config",
+        "/consent/state",
+        "/consent/history",
+        "/consent/receipt.json",
+        "/consent/jwks.json",
+    }
     assert set(spec["paths"]["/consent/state"]) == {"get", "post", "delete"}
     decision = spec["components"]["schemas"]["Decision"]
     assert decision["required"] == ["purposes"]

@@ -29,19 +29,18 @@ TYP = "consent-receipt+jws"
 
 
 def _seal_for(conn: sa.Connection, site: str, record_id: int) -> Mapping[Any, Any] | None:
-    return (
+    """The seal whose range holds ``record_id``: the first at or after it (an index range)."""
+    seal = (
         conn.execute(
             sa.select(seals)
-            .where(
-                seals.c.site_id == site,
-                seals.c.after_id < record_id,
-                seals.c.last_id >= record_id,
-            )
+            .where(seals.c.site_id == site, seals.c.last_id >= record_id)
+            .order_by(seals.c.last_id)
             .limit(1)
         )
         .mappings()
         .first()
     )
+    return seal if seal is not None and seal["after_id"] < record_id else None
 
 
 def _chain(seal: Mapping[Any, Any] | None, record_id: int) -> dict[str, Any]:

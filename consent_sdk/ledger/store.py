@@ -19,7 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ..exceptions import StoreNotReady
+from ..exceptions import StoreNeedsUpgrade, StoreNotReady
+from . import migrate
 from . import tables as models
 
 
@@ -67,7 +68,14 @@ class Ledger:
         self._lock = Lock()
 
     @property
+    def owns_schema(self) -> bool:
+        """Whether the SDK upgrades this store itself (its own store) or only checks it (the
+        host's ``db=``, whose migrations own the tables)."""
+        return self._create
+
+    @property
     def engine(self) -> Engine:
+        """The store's engine, upgraded (own store) or checked (host's) on first use."""
         engine = self._get_engine()
         if id(engine) not in self._ready:
             if self._create:
@@ -77,28 +85,44 @@ class Ledger:
         return engine
 
     def _check_tables(self, engine: Engine) -> None:
-        """Look for the tables until they are there (then never again)."""
+        """Look for the tables and their columns until they are all there (then never again).
+
+        A host's store made by an earlier release has the tables but not the newer columns:
+        a write would fail on them, so say which are missing and what to run instead.
+        """
         inspector = sa.inspect(engine)
-        missing = [t.name for t in models.metadata.sorted_tables if not inspector.has_table(t.name)]
+        missing: list[str] = []
+        columns: list[str] = []
+        for table in models.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                missing.append(table.name)
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            columns += [f"{table.name}.{c.name}" for c in table.columns if c.name not in have]
+        if columns:
+            raise StoreNeedsUpgrade(missing, columns)
         if missing:
             raise StoreNotReady(missing)
         self._ready.add(id(engine))
 
-    def create_tables(self, engine: Engine | None = None) -> None:
-        """Create the consent tables if missing (also ``flask consent init-db``)."""
+    def create_tables(self, engine: Engine | None = None) -> migrate.Outcome | None:
+        """Bring the store to this release's schema (also ``flask consent init-db``).
+
+        The SDK's own store is upgraded by its Alembic revisions (``migrate.upgrade``: an
+        empty one is built, one of the release before is upgraded in place, records kept).
+        A host's store, only when asked (``init-db`` without Flask-Migrate, as
+        ``db.create_all()`` would): the missing tables are created, never altered, then
+        checked; returns None then.
+        """
         engine = engine or self._get_engine()
         with self._lock:
-            for attempt in range(5):
-                try:
-                    models.metadata.create_all(engine, checkfirst=True)
-                    break
-                except sa.exc.DBAPIError:
-                    # Another instance created a table between our check and our CREATE
-                    # (several starting at once): check again and create what is missing.
-                    if attempt == 4:
-                        raise
-                    time.sleep(0.05 * (attempt + 1))
+            if not self._create:
+                models.metadata.create_all(engine, checkfirst=True)
+                self._check_tables(engine)
+                return None
+            outcome = migrate.upgrade(engine)
             self._ready.add(id(engine))
+            return outcome
 
     def record(
         self, row: Mapping[str, Any], shown_texts: Mapping[str, Any] | None = None

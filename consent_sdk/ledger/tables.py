@@ -74,6 +74,8 @@ seals = sa.Table(
     sa.Column("signature", sa.String(128), nullable=False),
     sa.Column("sealed_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("site_id", "seq", name="uq_consent_seals_site_seq"),
+    # The seal holding a record (receipts) and each site's last seal (seal, verify).
+    sa.Index("ix_consent_seals_site_id_last_id", "site_id", "last_id"),
 )
 """A batch of one site's records, sealed by a Merkle root and chained to the batch before."""
 

@@ -20,6 +20,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConsentManager
 from tests.integrations.helpers import decision, host_app
+from tests.ledger.test_migrations import OLD_COLUMNS, old_rows, previous_release_tables
 
 CONSENT_TABLES = {"consent_records", "consent_texts", "consent_seals", "consent_purges"}
 
@@ -41,9 +42,12 @@ def keep_logging() -> Iterator[None]:
             logger.disabled = False
 
 
-def create_app(tmp_path: Path, *, with_email: bool = False) -> Flask:
+def create_app(
+    tmp_path: Path, *, with_email: bool = False, previous_release: bool = False
+) -> Flask:
     """The site as its developer has it now: ``with_email`` is the next version of models.py,
-    which adds a column to the site's own table."""
+    which adds a column to the site's own table; ``previous_release`` is the site on the
+    consent_sdk release before the ledger (its two consent tables in db.metadata)."""
     db = SQLAlchemy()
 
     class Customer(db.Model):  # type: ignore[name-defined,misc]
@@ -56,7 +60,10 @@ def create_app(tmp_path: Path, *, with_email: bool = False) -> Flask:
     app = host_app(tmp_path, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'site.db'}")
     db.init_app(app)
     flask_migrate.Migrate(app, db, directory=str(tmp_path / "migrations"))
-    ConsentManager(app, db=db)
+    if previous_release:
+        previous_release_tables(db.metadata)
+    else:
+        ConsentManager(app, db=db)
     return app
 
 
@@ -125,3 +132,48 @@ def test_rule_10_migrations_create_the_tables_and_later_ones_keep_the_records(
         ["necessary"],
         ["analytics", "necessary"],
     ]
+
+
+def test_rule_10_updating_the_sdk_the_next_migration_adds_the_ledger_and_keeps_the_records(
+    tmp_path: Path,
+) -> None:
+    migrations = str(tmp_path / "migrations")
+    app = create_app(tmp_path, previous_release=True)
+    with app.app_context():
+        flask_migrate.init(directory=migrations)
+        flask_migrate.migrate(directory=migrations, message="customers and consent")
+        flask_migrate.upgrade(directory=migrations)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'site.db'}")
+    records, _texts = previous_release_tables(sa.MetaData())
+    with engine.begin() as conn:
+        conn.execute(records.insert(), old_rows(3))
+        before = conn.execute(sa.text(f"select {OLD_COLUMNS} from consent_records")).all()
+
+    # The site updates consent_sdk: until its migration runs, decisions name what is missing.
+    app = create_app(tmp_path)
+    answer = app.test_client().post("/consent/state", json=decision())
+    assert answer.status_code == 500 and answer.json["error"] == "store_not_ready"
+    assert "consent_records.salt" in answer.json["columns"]
+    assert "flask db migrate" in answer.json["message"]
+    with app.app_context():
+        flask_migrate.migrate(directory=migrations, message="consent_sdk ledger")
+        generated = newest_migration(tmp_path).replace("'", '"')
+        flask_migrate.upgrade(directory=migrations)
+    for step in ('add_column(sa.Column("salt"', 'create_table("consent_seals"', "site_id_id"):
+        assert step in generated, generated
+    assert "drop_" not in generated.split("def downgrade")[0]
+    assert tables(tmp_path) >= CONSENT_TABLES
+
+    client = app.test_client()
+    assert client.post("/consent/state", json=decision(True)).status_code == 200
+    with engine.connect() as conn:
+        after = conn.execute(sa.text(f"select {OLD_COLUMNS} from consent_records")).all()
+    engine.dispose()
+    assert after[:3] == before and len(after) == 4
+    runner = app.test_cli_runner()
+    sealed = runner.invoke(args=["consent", "seal", "--grace", "0"])
+    assert sealed.exit_code == 0 and "sealed 4 records" in sealed.output, sealed.output
+    verified = runner.invoke(args=["consent", "verify"])
+    assert verified.exit_code == 0, verified.output
+    # The SDK left the host's schema to the host: no version table of its own there.
+    assert "consent_alembic_version" not in tables(tmp_path)
