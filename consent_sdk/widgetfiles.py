@@ -17,6 +17,27 @@ STATIC = Path(__file__).parent / "static"
 NAMES = ("consent.js", "consent.css")
 CONFIG_NAME = "__CONSENT_CONFIG__"
 """The free name the widget reads its bundled config from (widget/src/config.js)."""
+UNREAD = frozenset({"texts_hash"})
+"""Config keys the widget never reads (it is in ``GET /config`` for the site's own use)."""
+OPTIONAL = frozenset({"cookie_domain", "policy_url"})
+"""Config keys the widget treats as absent when they are ``null``."""
+
+
+def widget_config(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` as the bundle carries it: the full ``Config`` less what the widget does not
+    read (``texts_hash``), ``null`` optional keys and each purpose's ``required: false`` (the
+    widget reads a missing ``required`` as false). Every byte here is on a first visit."""
+    out = {
+        key: value
+        for key, value in config.items()
+        if key not in UNREAD and not (key in OPTIONAL and value is None)
+    }
+    if "purposes" in out:
+        out["purposes"] = [
+            {key: value for key, value in purpose.items() if key != "required" or value}
+            for purpose in out["purposes"]
+        ]
+    return out
 
 
 def _version(body: bytes) -> str:
@@ -31,8 +52,11 @@ class WidgetFiles:
         self.versions = {name: _version(body) for name, body in self.files.items()}
 
     def bundle(self, config: dict[str, Any]) -> tuple[bytes, str]:
-        """The widget wrapped in a function whose argument is ``config``; and its version."""
-        data = json.dumps(config, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        """The widget wrapped in a function whose argument is ``config`` (as ``widget_config``
+        trims it); and its version."""
+        data = json.dumps(
+            widget_config(config), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+        )
         body = b"".join(
             [
                 f"(function({CONFIG_NAME}){{".encode(),

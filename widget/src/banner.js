@@ -10,11 +10,13 @@ let isOffline
 
 /** The three choices of a layer: equal buttons, same number of clicks (rule 2). */
 export const buttons = last =>
-  hc('div', 'btns', [
+  hc(
+    'div',
+    'btns',
     button('accept-all', t('accept_all')),
     button('reject-all', t('reject_all')),
-    button(last, t(last)),
-  ])
+    button(last, t(last))
+  )
 
 /**
  * Which layer shows: undecided, the banner (the settings button goes); decided, the settings
@@ -22,16 +24,9 @@ export const buttons = last =>
  */
 export function layers(decided) {
   const focused = banner?.contains(doc.activeElement)
-  if (decided) {
-    banner?.remove()
-    banner = null
-    fab ||= showFab()
-    if (focused) fabButton().focus()
-  } else {
-    fab?.remove()
-    fab = null
-    banner ||= showBanner()
-  }
+  banner = decided ? banner?.remove() : banner || showBanner()
+  fab = decided ? fab || showFab() : fab?.remove()
+  if (focused && fab) fabButton().focus()
 }
 
 /** Accept all / Reject all / Choose, with who asks, how to withdraw and the policy link. */
@@ -45,16 +40,20 @@ function showBanner() {
   doc.body.prepend(banner)
   // The texts scroll on a small screen; the buttons stay in view (styles/consent.css).
   banner.append(
-    hc('div', 'body', [
+    hc(
+      'div',
+      'body',
       h('h2', {}, t('banner_title')),
       h('p', {}, t('banner_text')),
-      gpc() && hc('p', 'note', t('gpc_notice')),
+      gpc && hc('p', 'note', t('gpc_notice')),
       hc('p', 'small', t('controller')),
-      hc('p', 'small', [
-        h('span', {}, t('withdraw_hint') + ' '),
-        cfg.policy_url && h('a', { href: cfg.policy_url }, t('policy_link')),
-      ]),
-    ]),
+      hc(
+        'p',
+        'small',
+        t('withdraw_hint') + ' ',
+        cfg.policy_url && h('a', { href: cfg.policy_url }, t('policy_link'))
+      )
+    ),
     buttons('customize')
   )
   return banner
@@ -62,11 +61,14 @@ function showBanner() {
 
 /** The floating "Cookie settings" button, and a status line while a decision is undelivered. */
 function showFab() {
-  offline = hc('p', 'small', '', { role: 'status' })
-  const fab = root('div', 'fab', { role: 'region', 'aria-label': t('settings') }, [
+  offline = h('p', { class: 'csdk-small', role: 'status' })
+  const fab = root(
+    'div',
+    'fab',
+    { role: 'region', 'aria-label': t('settings') },
     button('settings', t('settings')),
-    offline,
-  ])
+    offline
+  )
   setOffline(isOffline)
   doc.body.append(fab)
   return fab

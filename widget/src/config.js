@@ -41,12 +41,9 @@ export function choiceCookie() {
  */
 export const t = (key, vars = {}) => cfg.texts[key].replace(/{(\w+)}/g, (m, k) => vars[k] ?? m)
 
-/** Whether any purpose needs consent; a site with only exempt ones has nothing to ask. */
-export const anyChoice = () => cfg.purposes.some(p => !p.required)
-
 /**
  * Whether the browser sends Global Privacy Control. Browsers that send the Sec-GPC header
  * also expose navigator.globalPrivacyControl (the spec asks for both); the page itself is the
  * same for every visitor, so the header is not reflected into it.
  */
-export const gpc = () => navigator.globalPrivacyControl === true
+export const gpc = navigator.globalPrivacyControl === true

@@ -5,30 +5,30 @@ import { cfg } from './config.js'
 export { doc }
 
 /**
- * Create an element. `kids` is either a string (set as textContent) or a list of nodes
- * (falsy entries are skipped). Attributes are set with setAttribute; never a style or on* one.
+ * Create an element. Each of `kids` is a node or a string, which becomes a text node (never
+ * parsed as HTML); falsy ones are skipped. Attributes are set with setAttribute; never a style
+ * or on* one.
  */
-export function h(tag, attrs, kids) {
+export function h(tag, attrs, ...kids) {
   const el = doc.createElement(tag)
   for (const k in attrs) el.setAttribute(k, attrs[k])
-  if (typeof kids == 'string') el.textContent = kids
-  else if (kids) el.append(...kids.filter(Boolean))
+  el.append(...kids.filter(Boolean))
   return el
 }
 
 /** An element with the widget's class `csdk-{name}`. */
-export const hc = (tag, name, kids, attrs) => h(tag, { class: 'csdk-' + name, ...attrs }, kids)
+export const hc = (tag, name, ...kids) => h(tag, { class: 'csdk-' + name }, ...kids)
 
 /** A button; every choice button shares one class, so they look and weigh the same (rule 2). */
 export const button = (action, text, attrs) =>
-  hc('button', 'btn', text, { type: 'button', [ACTION]: action, ...attrs })
+  h('button', { class: 'csdk-btn', type: 'button', [ACTION]: action, ...attrs }, text)
 
 /**
  * A root of the widget's UI: class "csdk csdk-{name}", the test hook data-consent-ui="{name}",
  * and the language of its texts, which may differ from the page's (WCAG 3.1.2).
  */
-export const root = (tag, name, attrs, kids) =>
-  h(tag, { class: 'csdk csdk-' + name, [UI]: name, lang: cfg.lang, ...attrs }, kids)
+export const root = (tag, name, attrs, ...kids) =>
+  h(tag, { class: 'csdk csdk-' + name, [UI]: name, lang: cfg.lang, ...attrs }, ...kids)
 
 /** querySelectorAll as an array. */
 export const $$ = (sel, root = doc) => [...root.querySelectorAll(sel)]

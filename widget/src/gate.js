@@ -4,7 +4,6 @@ import { GATE, PURPOSE, RECORDED } from './constants.js'
 import { $$, button, doc, h, root } from './dom.js'
 import { cfg, t } from './config.js'
 
-const started = new Set()
 let chain = Promise.resolve()
 
 /** The purposes an element needs: data-consent="analytics marketing" means both. */
@@ -12,15 +11,14 @@ const needs = el => el.getAttribute(GATE).trim().split(/\s+/)
 const allowed = (el, purposes) => needs(el).every(p => purposes[p])
 
 /**
- * Activate granted scripts once, in document order; show or park gated iframes. A script
- * marked data-consent-recorded needs its purposes in `held` (recorded by the server) too.
+ * Activate granted scripts once (each is marked _run when queued), in document order; show or
+ * park gated iframes. A script marked data-consent-recorded needs its purposes in `held`
+ * (recorded by the server) too.
  */
 export function gate(purposes, held) {
   for (const s of $$(`script[type="text/plain"][${GATE}]`))
-    if (!started.has(s) && allowed(s, s.hasAttribute(RECORDED) ? held : purposes)) {
-      started.add(s)
-      chain = chain.then(() => run(s))
-    }
+    if (!s._run && allowed(s, s.hasAttribute(RECORDED) ? held : purposes))
+      s._run = chain = chain.then(() => run(s))
   for (const f of $$(`iframe[${GATE}]`)) frame(f, allowed(f, purposes))
 }
 
@@ -60,10 +58,13 @@ function placeholder(f) {
       .join(', '),
     content: f.title || h('a', { href: f.dataset.src }).hostname,
   }
-  const ph = root('div', 'placeholder', {}, [
+  const ph = root(
+    'div',
+    'placeholder',
+    {},
     h('p', {}, t('placeholder_text', vars)),
-    button('enable', t('placeholder_button', vars), { [PURPOSE]: ids.join(' ') }),
-  ])
+    button('enable', t('placeholder_button', vars), { [PURPOSE]: ids.join(' ') })
+  )
   f.before(ph)
   return ph
 }

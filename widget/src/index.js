@@ -3,7 +3,7 @@
 // (undecided) or the settings button (decided) once the DOM and the stylesheet are ready.
 import { ACTION, PURPOSE } from './constants.js'
 import { doc, domReady, h } from './dom.js'
-import { anyChoice, cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
+import { cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune } from './store.js'
 import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
@@ -33,7 +33,7 @@ const choose = choice => complete(id => choice[id] === true)
 const undecided = () => ({
   decided: false,
   consent_id: null,
-  purposes: complete(() => false),
+  purposes: choose({}),
   policy_version: cfg.policy_version,
   given_at: null,
   expires_at: null,
@@ -66,7 +66,7 @@ function render() {
   gate(state.purposes, held)
   clearCookies(state.purposes)
   // Only exempt purposes: nothing to ask, so no banner and no settings button.
-  if (styled && anyChoice()) layers(state.decided)
+  if (styled && cfg._asks) layers(state.decided)
 }
 
 /**
@@ -87,21 +87,21 @@ function apply(next) {
  * A decision takes effect in the page at once (the vendors' update, rule 20; gated content;
  * events) and goes to the server through the retry queue (same event_id on every attempt).
  * Content marked data-consent-recorded (a tag that calls a @requires_consent endpoint) waits
- * until the server has recorded the decision and set its cookie. A withdrawal is a DELETE:
- * everything refused, undecided.
+ * until the server has recorded the decision and set its cookie. A withdrawal is a decision
+ * without an `action`: a DELETE, everything refused, undecided.
  */
 function decide(choice, action, source) {
   // Only exempt purposes: there is nothing to record.
-  if (!anyChoice()) return
-  const withdraw = action == 'withdraw'
-  const purposes = choose(choice)
-  const body = { event_id: uuid(), source, language: cfg.lang, gpc: gpc() }
-  if (!withdraw) Object.assign(body, { action, purposes })
-  latestId = !withdraw && body.event_id
+  if (!cfg._asks) return
+  const body = { event_id: uuid(), source, language: cfg.lang, gpc }
+  latestId = action && body.event_id
   prior = state
   // At once: the vendors, the page's listeners, gated content (but what waits for the record).
-  apply(withdraw ? undecided() : { ...state, decided: true, purposes })
-  enqueue({ m: withdraw ? 'DELETE' : 'POST', v: cfg.policy_version, b: body })
+  if (action) {
+    body.action = action
+    apply({ ...state, decided: true, purposes: (body.purposes = choose(choice)) })
+  } else apply(undecided())
+  enqueue({ m: action ? 'POST' : 'DELETE', v: cfg.policy_version, b: body })
 }
 
 /**
@@ -149,12 +149,14 @@ function onClick(e) {
 
 function start(config) {
   Object.assign(cfg, config)
+  // Whether any purpose needs consent; a site with only exempt ones has nothing to ask.
+  cfg._asks = cfg.purposes.some(p => !p.required)
   // A decision the server has not acknowledged yet wins over the (older) stored one; if the
   // server refuses it, the stored one is what holds.
   prior = stored()
   held = prior.purposes
-  const last = prune(cfg.policy_version).pop()
-  state = !last ? prior : last.m == 'DELETE' ? undecided() : decided(choose(last.b.purposes))
+  const last = prune().pop()
+  state = !last ? prior : last.m == 'POST' ? decided(choose(last.b.purposes)) : undecided()
   latestId = last?.m == 'POST' && last.b.event_id
 
   // Rule 20: the defaults now, before any gated tag can run; then a returning visitor's stored
@@ -172,7 +174,7 @@ function start(config) {
     acceptAll: api('accept_all', all()),
     rejectAll: api('reject_all', {}),
     save: api('save'),
-    withdraw: api('withdraw', {}),
+    withdraw: api('', {}),
     has: purpose => state.purposes[purpose] === true,
     get: () => clone(state),
     on: (type, fn) => type == 'change' && on(fn),
@@ -192,8 +194,7 @@ function start(config) {
   flush()
 
   // The stylesheet, without holding up the page's first paint (consent_banner() preloads it).
-  const css = h('link', { rel: 'stylesheet', href: cfg.css })
-  css.nonce = nonce
+  const css = h('link', { rel: 'stylesheet', href: cfg.css, nonce })
   const loaded = new Promise(done => (css.onload = css.onerror = done))
   doc.head.append(css)
 

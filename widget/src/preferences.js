@@ -1,7 +1,7 @@
 // The second layer: a modal dialog listing every purpose (rules 3, 6, 7, 17).
 import { PURPOSE } from './constants.js'
 import { $$, button, doc, h, hc, root } from './dom.js'
-import { anyChoice, cfg, t } from './config.js'
+import { cfg, t } from './config.js'
 import { buttons, fabButton } from './banner.js'
 
 // Its buttons and the toggles that can be switched (not the disabled "always on" ones).
@@ -21,15 +21,13 @@ export function openDialog(state) {
       'aria-modal': 'true',
       'aria-labelledby': 'csdk-dt',
     },
-    [
-      // First (it floats to the top right corner), and focused by showModal().
-      button('close', '×', { class: 'csdk-x', 'aria-label': t('close'), autofocus: '' }),
-      h('h2', { id: 'csdk-dt' }, t('dialog_title')),
-      h('p', {}, t('dialog_text')),
-      ...cfg.purposes.map(p => purpose(p, state)),
-      // With only exempt purposes the dialog just informs: the close button is the only control.
-      anyChoice() && buttons('save'),
-    ]
+    // First (it floats to the top right corner), and focused by showModal().
+    button('close', '×', { class: 'csdk-x', 'aria-label': t('close'), autofocus: '' }),
+    h('h2', { id: 'csdk-dt' }, t('dialog_title')),
+    h('p', {}, t('dialog_text')),
+    ...cfg.purposes.map(p => purpose(p, state)),
+    // With only exempt purposes the dialog just informs: the close button is the only control.
+    cfg._asks && buttons('save')
   )
   dialog.onkeydown = onKey
   // However it closes (the close button, Escape, a choice), nothing is decided by closing
@@ -47,16 +45,20 @@ function purpose(p, state) {
   // Undecided: only the exempt ones (always granted) are on.
   input.checked = state.purposes[p.id]
   input.disabled = p.required
-  return hc('div', 'purpose', [
-    h('div', {}, [
+  return hc(
+    'div',
+    'purpose',
+    h(
+      'div',
+      {},
       input,
       h('label', { for: id }, p.label),
-      p.required && hc('span', 'small', t('always_on')),
-    ]),
+      p.required && hc('span', 'small', t('always_on'))
+    ),
     h('p', {}, p.description),
     hc('p', 'small', `${t('basis_label')}: ${t('basis_' + p.basis)}`),
-    p.cookies.length && hc('p', 'small', `${t('cookies_label')}: ${p.cookies.join(', ')}`),
-  ])
+    p.cookies.length && hc('p', 'small', `${t('cookies_label')}: ${p.cookies.join(', ')}`)
+  )
 }
 
 /** {purpose: bool} from the toggles. */
@@ -75,12 +77,11 @@ export function closeDialog() {
 
 /** Tab and Shift+Tab stay inside the dialog (Escape is the browser's: it closes the dialog). */
 function onKey(e) {
-  if (e.key != 'Tab') return
   const all = $$(FOCUSABLE, dialog)
   // From the edge the focus would leave by, to the other end.
-  const [edge, to] = e.shiftKey ? [all[0], all.at(-1)] : [all.at(-1), all[0]]
-  if (doc.activeElement == edge) {
+  const edge = e.shiftKey ? 0 : all.length - 1
+  if (e.key == 'Tab' && doc.activeElement == all[edge]) {
     e.preventDefault()
-    to.focus()
+    all[all.length - 1 - edge].focus()
   }
 }

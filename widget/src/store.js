@@ -55,8 +55,8 @@ export function enqueue(item) {
 }
 
 /** Forget queued items recorded under another policy version (they no longer apply). */
-export function prune(version) {
-  const kept = items().filter(i => i.v == version)
+export function prune() {
+  const kept = items().filter(i => i.v == cfg.policy_version)
   keep(kept)
   return kept
 }
