@@ -16,7 +16,7 @@ from flask import Flask
 
 from .exceptions import ConfigurationError, ConsentConfigWarning
 from .purposes import DEFAULT_PURPOSES, Purpose, load_purposes
-from .texts import DEFAULT_TEXTS, TEXT_KEYS, join_labels
+from .texts import DEFAULT_TEXTS, OPTIONAL_TEXT_KEYS, TEXT_KEYS, join_labels
 
 DAY = 86_400
 MAX_CONSENT_LIFETIME = 395 * DAY
@@ -309,7 +309,7 @@ def _load_texts(
         if unknown:
             raise ConfigurationError(f"CONSENT_TEXTS[{lang!r}] has unknown keys {unknown}.")
         merged.update({k: str(v) for k, v in given.items()})
-        missing = [k for k in TEXT_KEYS if k not in merged]
+        missing = [k for k in TEXT_KEYS if k not in merged and k not in OPTIONAL_TEXT_KEYS]
         if missing:
             raise ConfigurationError(
                 f"CONSENT_TEXTS[{lang!r}] is missing {missing}: a language without built-in "

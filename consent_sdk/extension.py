@@ -285,7 +285,8 @@ class AppConsent:
     def request_config(self, lang: str | None) -> dict[str, Any]:
         """What the widget is given: ``public_config`` with the policy link under the app's
         root (under ``SCRIPT_NAME=/site``, ``"/privacy"`` means ``/site/privacy``), the
-        stylesheet's versioned URL and the name of the readable choice cookie.
+        stylesheet's versioned URL, the name of the readable choice cookie and the visitor's
+        receipt page (linked from the settings dialog).
         """
         cached = self.public_config(lang)
         root = request.script_root
@@ -297,6 +298,7 @@ class AppConsent:
             "policy_url": url,
             "css": url_for("consent.stylesheet", v=self.widget.versions["consent.css"]),
             "choice_cookie": self.config.choice_cookie_name,
+            "receipt_url": url_for("consent.receipt_page", lang=cached["lang"]),
         }
 
     def bundle(self, lang: str) -> tuple[bytes, str]:

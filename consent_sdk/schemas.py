@@ -127,6 +127,9 @@ class ConfigSchema(Schema):
     choice_cookie = fields.String(
         metadata={"description": "the readable choice cookie's name (GET /config and the bundle)"}
     )
+    receipt_url = fields.String(
+        metadata={"description": "the visitor's receipt page, linked from the settings dialog"}
+    )
 
 
 REFERENCE_LENGTH = 12

@@ -32,7 +32,12 @@ TEXT_KEYS: tuple[str, ...] = (
     "placeholder_text",
     "placeholder_button",
     "saved_offline",
+    "receipt_link",
 )
+
+OPTIONAL_TEXT_KEYS: frozenset[str] = frozenset({"receipt_link"})
+"""Keys a language without built-in texts may leave out (the widget then omits that part),
+so that a text added in a release never breaks a site's own translations."""
 
 AND: dict[str, str] = {"lv": "un", "en": "and", "ru": "и"}
 """How a list's last two items are joined in the built-in languages; others use a comma."""
@@ -66,6 +71,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "close": "Aizvērt",
         "always_on": "Vienmēr ieslēgti",
         "policy_link": "Privātuma politika",
+        "receipt_link": "Jūsu piekrišanas apliecinājums",
         "controller": "Pārzinis: {controller}",
         "withdraw_hint": (
             "Piekrišanu jebkurā brīdī varat mainīt vai atsaukt sadaļā “Sīkfailu iestatījumi”."
@@ -101,6 +107,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "close": "Close",
         "always_on": "Always on",
         "policy_link": "Privacy policy",
+        "receipt_link": "Your consent receipt",
         "controller": "Controller: {controller}",
         "withdraw_hint": (
             "You can change or withdraw your consent at any time in “Cookie settings”."
@@ -136,6 +143,7 @@ DEFAULT_TEXTS: dict[str, dict[str, str]] = {
         "close": "Закрыть",
         "always_on": "Всегда включены",
         "policy_link": "Политика конфиденциальности",
+        "receipt_link": "Ваше подтверждение согласия",
         "controller": "Оператор данных: {controller}",
         "withdraw_hint": (
             "Вы можете в любой момент изменить или отозвать согласие в разделе «Настройки cookie»."

@@ -162,3 +162,32 @@ def test_the_default_language_is_english_and_the_built_in_languages_are_offered(
 ) -> None:
     config = _config(_quick_start_app(tmp_path), "de")
     assert config["lang"] == "en" and config["languages"] == ["en", "lv", "ru"]
+
+
+def test_a_site_own_language_may_leave_out_a_text_added_by_a_later_release(
+    tmp_path: Path,
+) -> None:
+    from consent_sdk.texts import DEFAULT_TEXTS, OPTIONAL_TEXT_KEYS
+
+    german = {k: f"[de] {k}" for k in DEFAULT_TEXTS["en"] if k not in OPTIONAL_TEXT_KEYS}
+    app = _quick_start_app(
+        tmp_path,
+        CONSENT_LANGUAGES=("en", "de"),
+        CONSENT_TEXTS={"de": german},
+        CONSENT_PURPOSES=[
+            {
+                "id": "necessary",
+                "labels": {"de": "Notwendig"},
+                "descriptions": {"de": "Damit die Seite funktioniert."},
+            },
+            {
+                "id": "analytics",
+                "labels": {"de": "Statistik"},
+                "descriptions": {"de": "Besuche zählen."},
+                "cookies": ["_ga"],
+            },
+        ],
+    )
+    texts = _config(app, "de")["texts"]
+    assert "receipt_link" not in texts and texts["accept_all"] == "[de] accept_all"
+    assert _config(app, "en")["texts"]["receipt_link"] == "Your consent receipt"

@@ -157,7 +157,7 @@ def test_flask_caching_serves_one_page_to_every_visitor_without_leaking_a_choice
     assert b.evaluate("ConsentSDK.has('analytics')") is False
     state = b.evaluate("ConsentSDK.get()")
     assert state["decided"] is False
-    assert state["consent_id"] is None
+    assert "consent_id" not in state  # page scripts never see one (design.md)
     layer = data_layer(b)
     assert is_consent(layer[0], "default")
     assert not any(is_consent(e, "update") for e in layer)

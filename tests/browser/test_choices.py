@@ -315,3 +315,20 @@ def test_rule_01_06_gated_content_added_later_is_gated_too(site: Any, page: Any)
     assert page.locator("iframe[data-consent]").evaluate_all(
         "fs => fs.map(f => f.getAttribute('src'))"
     ) == ["/embed", "/embed"]
+
+
+def test_rule_10_settings_dialog_links_the_visitor_receipt(site: Any, page: Any) -> None:
+    server = site()
+    page.goto(server.url + "/")
+    page.click(f'{BANNER} [data-consent-action="customize"]')
+    # Before a decision there is nothing to prove: no receipt link.
+    assert page.locator(f"{DIALOG} a[href*='/consent/receipt']").count() == 0
+    page.click(f'{DIALOG} [data-consent-action="reject-all"]')
+    wait_delivered(page)
+    page.click(SETTINGS)
+    link = page.locator(f"{DIALOG} a[href*='/consent/receipt']")
+    assert link.inner_text() == "Your consent receipt"
+    link.click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "Your consent receipt"
+    assert "reject_all" in page.locator("tbody").inner_text()

@@ -22,7 +22,7 @@ export function on(fn) {
 export const pushDataLayer = purposes =>
   dataLayer().push({ event: DL_EVENT, consent: { ...purposes } })
 
-/** The server has the decision: detail = its State, with consent_id, given_at and expires_at. */
+/** The server has the decision: detail = its State, with given_at and expires_at (no consent id). */
 export const recorded = state => fire(RECORDED_EVENT, clone(state))
 
 /** The server refused a decision for good: tell the console and the page what it said. */

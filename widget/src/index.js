@@ -32,7 +32,6 @@ const choose = choice => complete(id => choice[id] === true)
 /** The State before any decision (or after a withdrawal): only the exempt purposes granted. */
 const undecided = () => ({
   decided: false,
-  consent_id: null,
   purposes: choose({}),
   policy_version: cfg.policy_version,
   given_at: null,

@@ -26,6 +26,10 @@ export function openDialog(state) {
     h('h2', { id: 'csdk-dt' }, t('dialog_title')),
     h('p', {}, t('dialog_text')),
     ...cfg.purposes.map(p => purpose(p, state)),
+    // What they decided, signed: a page of its own (it names their consent id, never shown here).
+    state.decided &&
+      cfg.texts.receipt_link &&
+      hc('p', 'small', h('a', { href: cfg.receipt_url }, t('receipt_link'))),
     // With only exempt purposes the dialog just informs: the close button is the only control.
     cfg._asks && buttons('save')
   )
