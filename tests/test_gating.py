@@ -15,9 +15,6 @@ from consent_sdk import (
     ConsentManager,
     ConsentRequired,
     UnknownPurposeError,
-    consent_changed,
-    consent_given,
-    consent_withdrawn,
     current_consent,
     has_consent,
     requires_consent,
@@ -285,33 +282,3 @@ def test_texts_reach_the_widget_as_data_whatever_they_contain(tmp_path: Path) ->
     client = app.test_client()
     assert "alert(1)" not in client.get("/").text
     assert banner_config(client, "/")["texts"]["banner_title"] == evil
-
-
-def test_signals_given_changed_withdrawn(app: Flask) -> None:
-    seen: list[tuple[str, Any]] = []
-
-    def on(name: str) -> Any:
-        def receiver(sender: Flask, **kw: Any) -> None:
-            assert sender is app
-            seen.append((name, kw.get("purposes") or sorted(kw["state"].granted)))
-
-        return receiver
-
-    given, changed, withdrawn = on("given"), on("changed"), on("withdrawn")
-    with (
-        consent_given.connected_to(given, app),
-        consent_changed.connected_to(changed, app),
-        consent_withdrawn.connected_to(withdrawn, app),
-    ):
-        client = app.test_client()
-        client.post("/consent/state", json={"purposes": {"analytics": True, "marketing": True}})
-        client.post("/consent/state", json={"purposes": {"analytics": True}})
-        client.post("/consent/state", json={"purposes": {"analytics": True}})  # same: no change
-        client.delete("/consent/state")
-    assert seen == [
-        ("given", ["analytics", "marketing", "necessary"]),
-        ("changed", ["analytics", "necessary"]),
-        ("withdrawn", ["marketing"]),
-        ("changed", ["necessary"]),
-        ("withdrawn", ["analytics"]),
-    ]

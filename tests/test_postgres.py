@@ -7,7 +7,6 @@ own schema, dropped afterwards.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,25 +19,22 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConsentManager
-from tests.conftest import SITE, consent_id_of, decide_concurrently, make_app, stored_event_ids
+from tests.conftest import (
+    SITE,
+    consent_id_of,
+    decide_concurrently,
+    make_app,
+    postgres_schema,
+    stored_event_ids,
+)
 
 pytestmark = pytest.mark.postgres
-
-SERVER = os.environ.get(
-    "CONSENT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    schema = f"consent_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(SERVER)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{SERVER}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def _dispose(*apps: Flask) -> None:

@@ -14,7 +14,8 @@ def test_signals_fire_once_per_new_decision_and_never_for_a_replay(site: Site) -
     seen: list[tuple[str, list[str]]] = []
 
     def on(name: str) -> Any:
-        def receiver(_app: Any, **kw: Any) -> None:
+        def receiver(sender: Any, **kw: Any) -> None:
+            assert sender is app
             seen.append((name, sorted(kw.get("purposes") or kw["state"].granted)))
 
         return receiver
