@@ -8,6 +8,7 @@ the page and its responses carry, when the page painted, which requests were mad
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -299,6 +300,82 @@ def test_widget_and_stylesheet_held_back_do_not_delay_the_first_paint(
     assert ran(page) == []
 
 
+FRAMES = """until => {
+    if (window !== window.top) return;
+    // What each rendered frame shows, noted just before it paints, until the widget's UI
+    // (`until`) is in one: the page's content, the widget's UI and stylesheet, the dataLayer
+    // (Consent Mode calls by their kind, events by name) and the gated tags that ran.
+    const frames = window.frames_seen = [];
+    const note = () => {
+        frames.push({
+            content: !!document.querySelector('h1'),
+            widget: !!document.querySelector(until),
+            stylesheet: !!document.querySelector('link[rel="stylesheet"]'),
+            layer: Array.from(window.dataLayer || [], e => e[0] == 'consent' ? e[1] : e.event),
+            ran: (window.ran || []).length,
+        });
+        if (!frames[frames.length - 1].widget) requestAnimationFrame(note);
+    };
+    requestAnimationFrame(note);
+}"""
+
+
+def frames_until(page: Page, selector: str) -> None:
+    """Note every frame of the next page load until ``selector`` is in one (``frames``)."""
+    page.add_init_script(f"({FRAMES})({json.dumps(selector)})")
+
+
+def frames(page: Page) -> list[dict[str, Any]]:
+    """The frames noted, once the last one shows the widget's UI."""
+    page.wait_for_function("() => (window.frames_seen || []).some(f => f.widget)")
+    return list(page.evaluate("window.frames_seen"))
+
+
+def test_banner_is_drawn_after_the_first_frame_the_consent_mode_default_before_it(
+    site: Any, page: Page
+) -> None:
+    server = site(PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
+    frames_until(page, BANNER)
+    page.goto(server.url + "/")
+    seen = frames(page)
+
+    # Once the widget's script has run (its default is in the dataLayer), the page paints a
+    # frame with its own content and nothing of the widget: no banner, its stylesheet not
+    # applied yet, not even the tag gated on "necessary" started. The banner comes later.
+    first = next(f for f in seen if f["layer"])
+    assert first["content"] and not first["widget"] and not first["stylesheet"], seen
+    assert first["layer"] == ["default"], seen
+    assert seen[-1]["stylesheet"], seen
+
+    # The default came first, before that tag's own push; nothing was decided.
+    layer = data_layer(page)
+    assert is_consent(layer[0], "default"), layer
+    assert not any(is_consent(e, "update") for e in layer), layer
+    assert tag_events(layer) and min(tag_events(layer)) > 0, layer
+    assert ran(page) == []
+
+
+def test_returning_visitor_update_comes_before_the_first_frame_the_tags_after_it(
+    site: Any, page: Page
+) -> None:
+    server = site(PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
+    page.goto(server.url + "/")
+    page.click(ACCEPT)
+    wait_delivered(page)
+    page.wait_for_function(TAGS_DONE)
+
+    frames_until(page, SETTINGS)
+    page.reload()
+    seen = frames(page)
+    # The stored choice reached Consent Mode in the script's own task, right after the default
+    # (rule 20): the first frame after it has both, and no gated tag has started yet.
+    first = next(f for f in seen if f["layer"])
+    assert first["layer"][:2] == ["default", "update"], seen
+    assert "page_tag" not in first["layer"] and first["ran"] == 0, seen
+    assert not first["widget"], seen
+    assert_known_as_decided(page)
+
+
 # --- 4. Accept all starts the tags at once -----------------------------------------------------
 
 
@@ -347,6 +424,23 @@ def test_accept_all_starts_gated_tags_before_the_server_answers_recorded_ones_af
     assert log.index(("request", "POST", "/collect")) > answered, log
     [record] = history(page)
     assert record["action"] == "accept_all"
+
+
+def test_accept_all_requests_the_tags_before_it_sends_the_decision(site: Any, page: Page) -> None:
+    server = site(PAGE)
+    requests: list[tuple[str, str]] = []
+    page.goto(server.url + "/")
+    page.locator(BANNER).wait_for()
+    page.on("request", lambda r: requests.append((r.method, urlsplit(r.url).path)))
+    page.click(ACCEPT)
+    wait_delivered(page)
+    page.wait_for_function(TAGS_DONE)
+    # The ordinary tag is asked for first (in the click's own task), the decision after it; the
+    # tag that calls a server-gated endpoint only once the server has recorded the decision.
+    post = requests.index(("POST", "/consent/state"))
+    assert requests.index(("GET", "/assets/analytics.js")) < post, requests
+    assert requests.index(("GET", "/assets/collect.js")) > post, requests
+    assert ran(page) == ["analytics", "marketing"]
 
 
 # --- 5. A returning visitor is known without asking --------------------------------------------

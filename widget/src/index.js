@@ -1,14 +1,15 @@
 // consent_sdk widget: reads the bundled config and the visitor's choice cookie, pushes the
-// vendors' consent defaults and a returning visitor's update at once, then renders the banner
-// (undecided) or the settings button (decided) once the DOM and the stylesheet are ready.
-import { ACTION, PURPOSE } from './constants.js'
+// vendors' consent defaults and a returning visitor's update at once, then, after the page's
+// first paint, gates content and renders the banner (undecided) or the settings button
+// (decided) once the DOM and the stylesheet are ready.
+import { ACTION, GATE, PURPOSE } from './constants.js'
 import { doc, domReady, h } from './dom.js'
 import { cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune } from './store.js'
 import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
 import { vendorsDefault, vendorsUpdate } from './vendors.js'
-import { clearCookies, gate } from './gate.js'
+import { clearCookies, gate, idle } from './gate.js'
 import { layers, setOffline } from './banner.js'
 import { closeDialog, openDialog, toggles } from './preferences.js'
 
@@ -54,10 +55,11 @@ function stored() {
 }
 
 /**
- * A random (version 4) UUID. crypto.randomUUID needs a secure context; a blob: URL ends in one
- * in any context (File API: "blob:" origin "/" UUID).
+ * A random (version 4) UUID. crypto.randomUUID needs a secure context (HTTPS, localhost); a
+ * blob: URL ends in one in any context (File API: "blob:" origin "/" UUID), but creating one
+ * asks the browser process, on the click's path.
  */
-const uuid = () => URL.createObjectURL(new Blob()).slice(-36)
+const uuid = () => crypto.randomUUID?.() || URL.createObjectURL(new Blob()).slice(-36)
 
 /** Bring the page in line with the state: gated content, cookies, and which layer shows. */
 function render() {
@@ -95,12 +97,20 @@ function decide(choice, action, source) {
   const body = { event_id: uuid(), source, language: cfg.lang, gpc }
   latestId = action && body.event_id
   prior = state
-  // At once: the vendors, the page's listeners, gated content (but what waits for the record).
+  // At once, in this order: the vendors, gated content (but what waits for the record), the
+  // page and its listeners.
   if (action) {
     body.action = action
     apply({ ...state, decided: true, purposes: (body.purposes = choose(choice)) })
   } else apply(undecided())
+  // Kept at once (it survives a reload); sent once the tags it started have loaded, so that
+  // neither the browser nor the server has it in the way of their first request (a second
+  // at the latest, for a tag that hangs).
   enqueue({ m: action ? 'POST' : 'DELETE', v: cfg.policy_version, b: body })
+  let sent
+  const send = () => sent || flush((sent = 1))
+  idle(send)
+  setTimeout(send, 1e3)
 }
 
 /**
@@ -146,6 +156,20 @@ function onClick(e) {
   closeDialog()
 }
 
+/**
+ * `fn` after the page's first paint: in a task of its own after the next frame (a frame comes
+ * with requestAnimationFrame). A page that renders no frame (hidden, or an iframe out of view)
+ * gets it in the next task if hidden, else after a second at the latest.
+ */
+function afterPaint(fn) {
+  const go = () => {
+    if (fn) setTimeout(fn)
+    fn = 0
+  }
+  doc.hidden ? go() : requestAnimationFrame(go)
+  setTimeout(go, 1e3)
+}
+
 function start(config) {
   Object.assign(cfg, config)
   // Whether any purpose needs consent; a site with only exempt ones has nothing to ask.
@@ -159,7 +183,7 @@ function start(config) {
   latestId = last?.m == 'POST' && last.b.event_id
 
   // Rule 20: the defaults now, before any gated tag can run; then a returning visitor's stored
-  // choice right away.
+  // choice right away. Everything else waits for the page's first paint (below).
   vendorsDefault(undecided().purposes)
   if (state.decided) {
     vendorsUpdate(state.purposes)
@@ -190,36 +214,42 @@ function start(config) {
       recorded(state)
     }
   }, onRefused)
-  flush()
 
-  // The stylesheet, without holding up the page's first paint (consent_banner() preloads it).
-  const css = h('link', { rel: 'stylesheet', href: cfg.css, nonce })
-  const loaded = new Promise(done => (css.onload = css.onerror = done))
-  doc.head.append(css)
-
-  // Texts in the page's language if the server has it (one request, only when it differs).
-  const lang = wantedLang()
-  Promise.all([
-    domReady,
-    lang &&
-      call('/config?lang=' + lang).then(
-        c => Object.assign(cfg, c),
-        () => {}
-      ),
-  ]).then(() => {
-    ready = 1
-    render()
-    loaded.then(() => {
+  // Nothing else holds up the page's first paint: the stylesheet, gated content, a pending
+  // decision's delivery and the banner come after it, each in a task of its own. A page with a
+  // gated iframe gets its placeholder before the first paint, so that nothing moves.
+  const ui = () => {
+    // The stylesheet (consent_banner() preloads it).
+    const css = h('link', { rel: 'stylesheet', href: cfg.css, nonce })
+    css.onload = css.onerror = () => {
       styled = 1
       render()
+    }
+    doc.head.append(css)
+    // Preloaded, it applies at once (its load event comes a task later): the banner can too.
+    styled = css.sheet
+    // Texts in the page's language if the server has it (one request, only when it differs).
+    const lang = wantedLang()
+    Promise.all([
+      domReady,
+      lang &&
+        call('/config?lang=' + lang).then(
+          c => Object.assign(cfg, c),
+          () => {}
+        ),
+    ]).then(() => {
+      ready = 1
+      render()
+      // Gated content added later (by a framework, AJAX) is handled too: the observer is called
+      // once per burst of changes (what gate() itself changes settles at once).
+      new MutationObserver(() => gate(state.purposes, held)).observe(doc.body, {
+        childList: true,
+        subtree: true,
+      })
     })
-    // Gated content added later (by a framework, AJAX) is handled too: the observer is called
-    // once per burst of changes (what gate() itself changes settles at once).
-    new MutationObserver(() => gate(state.purposes, held)).observe(doc.body, {
-      childList: true,
-      subtree: true,
-    })
-  })
+    flush()
+  }
+  doc.querySelector(`iframe[${GATE}]`) ? ui() : afterPaint(ui)
 }
 
 // consent_banner() links the script with the page language's config bundled in; the bare

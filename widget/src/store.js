@@ -46,12 +46,12 @@ export function listen(fn, refused) {
   onRefused = refused
 }
 
-/** Queue a decision and try to deliver it now. */
+/** Queue a decision (flush() delivers it). */
 export function enqueue(item) {
   keep([...items(), { ...item, a: cfg.api }])
-  // A new decision goes now (a retry timer still pending finds the queue busy or empty).
+  // A new decision goes at the next flush(), not after a backoff (a retry timer still pending
+  // finds the queue busy or empty).
   attempt = 0
-  flush()
 }
 
 /** Forget queued items recorded under another policy version (they no longer apply). */
