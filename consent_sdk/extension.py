@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
@@ -33,6 +33,9 @@ from .state import (
     undecided_state,
 )
 from .widgetfiles import WidgetFiles
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 VERIFIED_CACHE_SIZE = 4096
 
@@ -78,6 +81,13 @@ class ConsentManager:
             app.instance_path,
         )
         ext = AppConsent(self, app, config, self._make_ledger(app, config), keys)
+        app.config.setdefault("CONSENT_METRICS", False)
+        app.config.setdefault("CONSENT_METRICS_REGISTRY", None)
+        registry = app.config["CONSENT_METRICS_REGISTRY"]
+        if app.config["CONSENT_METRICS"] or registry is not None:
+            from .metrics import Metrics
+
+            ext.metrics = Metrics(config.site_id, registry)
         app.extensions["consent"] = ext
 
         from . import receipt_views  # noqa: F401  (its routes join the blueprint)
@@ -191,6 +201,7 @@ class AppConsent:
         self.decision_schema = DecisionSchema(config.purpose_ids, config.languages)
         self.withdraw_schema = WithdrawSchema(config.purpose_ids, config.languages)
         self.fitted: set[int] = set()  # host extensions already fitted (integrations.fit)
+        self.metrics: Metrics | None = None  # CONSENT_METRICS
 
     # --- the per-request hot path ------------------------------------------------------
 
@@ -247,6 +258,8 @@ class AppConsent:
         return verified[1]
 
     def refuse(self, missing: list[str]) -> ResponseReturnValue:
+        if self.metrics is not None:
+            self.metrics.refused(missing)
         handler = self.manager._refusal_handler
         if handler is not None:
             return current_app.ensure_sync(handler)(missing)  # type: ignore[no-any-return]
@@ -356,7 +369,10 @@ class AppConsent:
             "browser": browser_family(request.headers.get("User-Agent")),
         }
         shown = {k: v for k, v in self.public_config(lang).items() if k != "texts_hash"}
+        started = time.perf_counter()
         record, is_new = self.ledger.record(row, shown)
+        if self.metrics is not None:
+            self.metrics.decision(record, is_new, time.perf_counter() - started)
         if not is_new and record["consent_id"] != row["consent_id"]:
             # An event id already recorded for someone else: answering with that record (and
             # signing a cookie from it) would hand this sender the other visitor's consent.

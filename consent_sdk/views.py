@@ -71,6 +71,9 @@ def _store_unavailable(exc: Exception) -> BaseResponse:
     500: the widget keeps the decision queued and sends it again. The driver's message (it may
     name hosts) goes to the log only."""
     current_app.logger.error("consent_sdk: the consent store is unavailable: %s", exc)
+    metrics = _ext().metrics
+    if metrics is not None:
+        metrics.store_error(exc)
     return StoreUnavailable(_ext().config.retry_after, str(exc)).get_response()
 
 
@@ -256,6 +259,16 @@ def history() -> Response:
     older = reference(page[0]["event_id"]) if page and start > 0 else None
     body = HistorySchema().dump({"records": page, "older": older})
     return _no_store(jsonify(body))
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    """The SDK's metrics (``CONSENT_METRICS``); none when they go to the host's registry."""
+    collected = _ext().metrics
+    if collected is None or not collected.own_registry:
+        return json_response(404, {"error": "not_found", "message": "Metrics are not served here."})
+    body, content_type = collected.exposition()
+    return _no_store(Response(body, content_type=content_type))
 
 
 @blueprint.get("/openapi.json")

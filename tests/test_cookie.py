@@ -142,7 +142,9 @@ def test_cookie_is_httponly_lax_root_path_and_small(client: Any) -> None:
     header = response.headers["Set-Cookie"]
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header
     assert "Secure" not in header  # plain HTTP in this test
-    assert "Max-Age=31536000" in header or "Max-Age=31535999" in header
+    # A year from the decision, less the seconds the request took on a busy machine.
+    max_age = int(header.split("Max-Age=", 1)[1].split(";", 1)[0])
+    assert 31536000 - 60 <= max_age <= 31536000
     value = header.split(";", 1)[0].split("=", 1)[1]
     assert len(value) < 250, len(value)  # README documents the measured size
 

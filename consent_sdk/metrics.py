@@ -1,0 +1,96 @@
+"""Operators' metrics in the Prometheus exposition format (``CONSENT_METRICS``), off by default.
+
+What is counted says how the consent layer is doing, never who a visitor is: labels are the
+site id, purpose ids, actions and outcomes, all from the site's own configuration, never a
+consent id, an event id, an address or a user agent.
+
+``CONSENT_METRICS = True`` serves ``{prefix}/metrics`` from a registry of the app's own;
+``CONSENT_METRICS_REGISTRY`` registers the metrics into the host's ``CollectorRegistry``
+instead (the host exposes it, no route is added). Under gunicorn with
+``PROMETHEUS_MULTIPROC_DIR`` set, the route aggregates every worker (prometheus-client's
+multiprocess mode).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .exceptions import ConfigurationError
+
+
+class Metrics:
+    """The SDK's counters and histogram, on one registry."""
+
+    def __init__(self, site_id: str, registry: Any = None) -> None:
+        try:
+            import prometheus_client as prom
+        except ImportError:
+            raise ConfigurationError(
+                "CONSENT_METRICS needs prometheus-client: pip install 'consent_sdk[metrics]'."
+            ) from None
+        self._prom = prom
+        self.own_registry = registry is None
+        self.registry = prom.CollectorRegistry() if registry is None else registry
+        self.site = site_id
+        r = self.registry
+        self.decisions = prom.Counter(
+            "consent_decisions",
+            "Decisions recorded, by action and whether they were new or a replayed event id.",
+            ["site", "action", "outcome"],
+            registry=r,
+        )
+        self.purposes = prom.Counter(
+            "consent_purpose_choices",
+            "Purposes in new decisions, granted or refused.",
+            ["site", "purpose", "choice"],
+            registry=r,
+        )
+        self.write_seconds = prom.Histogram(
+            "consent_write_seconds",
+            "Time to record a decision in the store (the transaction, commit included).",
+            ["site"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=r,
+        )
+        self.store_errors = prom.Counter(
+            "consent_store_errors",
+            "Requests answered 503 because the store could not be reached.",
+            ["site", "error"],
+            registry=r,
+        )
+        self.refusals = prom.Counter(
+            "consent_gate_refusals",
+            "@requires_consent views refused, by each purpose that was missing.",
+            ["site", "purpose"],
+            registry=r,
+        )
+
+    def decision(self, record: Mapping[str, Any], is_new: bool, seconds: float) -> None:
+        action = record.get("action") or "api"
+        self.decisions.labels(self.site, action, "new" if is_new else "replay").inc()
+        self.write_seconds.labels(self.site).observe(seconds)
+        if is_new:
+            for purpose in record["granted"]:
+                self.purposes.labels(self.site, purpose, "granted").inc()
+            for purpose in record["refused"]:
+                self.purposes.labels(self.site, purpose, "refused").inc()
+
+    def store_error(self, exc: BaseException) -> None:
+        self.store_errors.labels(self.site, type(exc).__name__).inc()
+
+    def refused(self, missing: Iterable[str]) -> None:
+        for purpose in missing:
+            self.refusals.labels(self.site, purpose).inc()
+
+    def exposition(self) -> tuple[bytes, str]:
+        """The text format of the app's registry, or of every worker in multiprocess mode."""
+        prom = self._prom
+        registry = self.registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = prom.CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return prom.generate_latest(registry), prom.CONTENT_TYPE_LATEST
