@@ -24,9 +24,6 @@ import json
 import logging
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +44,11 @@ from consent_sdk import ConsentManager, current_consent, requires_consent
 from consent_sdk.testing import consent_cookie
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: the gunicorn helper is imported from the repo
+    sys.path.insert(0, str(REPO))
+
+from tests.reliability.machinery import Gunicorn  # noqa: E402
+
 KEY, SALT = "fuzz-secret-key", "consent_sdk.cookie"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 # Share of --cases per kind (sums to 1).
@@ -258,39 +260,15 @@ def run_in_process(app: Flask, fuzzer: Fuzzer, total: int) -> tuple[Tally, float
 
 
 def run_over_http(fuzzer: Fuzzer, total: int, instance: str) -> tuple[Tally, float]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(Path(instance) / "gunicorn.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-            "benchmarks.fuzz_cookies:wsgi_app()",
-        ],
-        cwd=REPO,
-        env={**os.environ, "FUZZ_INSTANCE": instance},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    server = Gunicorn(
+        {"FUZZ_INSTANCE": instance},
+        Path(instance),
+        workers=2,
+        app="benchmarks.fuzz_cookies:wsgi_app()",
+        ready_path=None,
     )
+    port = server.port
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                _send(port, b"")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not start; see " + log.name) from None
-                time.sleep(0.2)
         tally = Tally()
         cases = [
             Case(
@@ -309,9 +287,7 @@ def run_over_http(fuzzer: Fuzzer, total: int, instance: str) -> tuple[Tally, flo
                 tally.add(case, status, body, fuzzer.genuine, "")
         return tally, time.perf_counter() - start
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-        log.close()
+        server.stop()
 
 
 def _send(port: int, header: bytes) -> tuple[int, bytes]:

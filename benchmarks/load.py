@@ -21,10 +21,7 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +37,9 @@ from flask import Flask
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: the example site is imported from the repo
     sys.path.insert(0, str(REPO))
+
+from tests.reliability.machinery import Gunicorn  # noqa: E402
+
 KINDS = ("page", "gated", "decision")
 
 
@@ -128,13 +128,6 @@ class Results:
                 self.acknowledged.add(str(event_id))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
@@ -150,43 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["LOAD_DATABASE_URI"] = args.database_uri
     app = wsgi_app()  # creates the tables once, before the workers start
     uri = str(app.config["SQLALCHEMY_DATABASE_URI"])
-    port = free_port()
-    log = open(Path(instance) / "gunicorn.log", "wb")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-            "--backlog",
-            "2048",
-            "benchmarks.load:wsgi_app()",
-        ],
-        cwd=REPO,
-        env=dict(os.environ),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    server = Gunicorn(
+        {},
+        Path(instance),
+        workers=args.workers,
+        app="benchmarks.load:wsgi_app()",
+        options=["--worker-class", "gthread", "--threads", str(args.threads), "--backlog", "2048"],
+        ready_path=None,
     )
+    port = server.port
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
-                time.sleep(0.2)
         results = Results()
         started = time.monotonic()
         visitors = [Visitor(port, started + args.seconds, results) for _ in range(args.clients)]
@@ -196,9 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             v.join(timeout=args.seconds + 300)
         elapsed = time.monotonic() - started
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-        log.close()
+        server.stop()
 
     engine = sa.create_engine(uri)
     with engine.connect() as conn:

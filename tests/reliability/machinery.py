@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -149,11 +149,24 @@ class Cluster:
 
 
 class Gunicorn:
-    """``tests.reliability.serve:create_app()`` behind gunicorn (sync workers) on 127.0.0.1."""
+    """A WSGI app behind gunicorn on 127.0.0.1, started and waited for; by default
+    ``tests.reliability.serve:create_app()`` with sync workers. The benchmarks use it too."""
 
-    def __init__(self, env: Mapping[str, str], log_dir: Path, workers: int = 3) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        log_dir: Path,
+        workers: int = 3,
+        *,
+        app: str = "tests.reliability.serve:create_app()",
+        options: Sequence[str] = (),
+        ready_path: str | None = "/worker",
+    ) -> None:
+        """``ready_path``: a path that answers 200 once a worker runs; None: the port accepts
+        connections (the master has bound it)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self._ready_path = ready_path
         self._log = open(log_dir / f"gunicorn-{self.port}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
@@ -168,7 +181,8 @@ class Gunicorn:
                 "120",  # a slow shared machine: never kill a worker for slowness
                 "--graceful-timeout",
                 "10",
-                "tests.reliability.serve:create_app()",
+                *options,
+                app,
             ],
             cwd=REPO,
             env={**os.environ, **env},
@@ -186,7 +200,10 @@ class Gunicorn:
         if self.proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {self.proc.returncode}: {self.log_text()}")
         try:
-            return request(self.port, "GET", "/worker").status == 200
+            if self._ready_path is None:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                    return True
+            return request(self.port, "GET", self._ready_path).status == 200
         except OSError:
             return False
 
