@@ -20,13 +20,18 @@ consent_cli = AppGroup(
 )
 
 
+def _ext() -> Any:
+    """The current app's ``AppConsent`` (commands run in an app context, no request)."""
+    return current_app.extensions["consent"]
+
+
 @consent_cli.command("init-db")
 def init_db() -> None:
     """Create the consent tables (they are also created on first use)."""
     from .exceptions import StoreNotReady
 
     try:
-        current_app.extensions["consent"].ledger.create_tables()
+        _ext().ledger.create_tables()
     except StoreNotReady as exc:
         raise click.ClickException(exc.description or str(exc)) from None
     click.echo("consent tables are ready")
@@ -36,7 +41,7 @@ def init_db() -> None:
 @click.argument("consent_id")
 def history(consent_id: str) -> None:
     """Print every record of CONSENT_ID as JSON lines, oldest first."""
-    records = current_app.extensions["consent"].ledger.history(consent_id)
+    records = _ext().ledger.history(consent_id)
     if not records:
         raise click.ClickException(f"no records for consent id {consent_id!r}")
     for record in records:
@@ -48,7 +53,7 @@ def check() -> None:
     """Check the app's consent setup for CI: every @requires_consent names a known purpose."""
     from .checks import describe, unknown_purposes
 
-    ext = current_app.extensions["consent"]
+    ext = _ext()
     found = unknown_purposes(current_app, ext.config)
     if found:
         raise click.ClickException(describe(found, ext.config))
@@ -61,10 +66,6 @@ def check() -> None:
 # --- the ledger: proof, rights, retention, export ---------------------------------------------
 
 DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"])
-
-
-def _ext() -> Any:
-    return current_app.extensions["consent"]
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .store import Ledger, _normalise
+from .store import Ledger, as_record
 from .tables import records
 
 EXPORT_FIELDS = (
@@ -69,7 +69,7 @@ def rows(
             _query(since, until, site)
         )
         for row in result.mappings():
-            yield _normalise(row)
+            yield as_record(row)
 
 
 def _cell(value: Any) -> Any:

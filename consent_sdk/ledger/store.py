@@ -161,8 +161,8 @@ class Ledger:
         if shown_texts is not None:
             self._known_texts.add(row["texts_hash"])
         if existing is None:
-            return _normalise({**row, "id": new_id}), True
-        return _normalise(existing), False
+            return as_record({**row, "id": new_id}), True
+        return as_record(existing), False
 
     def _insert_ignoring_duplicate(
         self, conn: Connection, table: sa.Table, keys: list[str], values: Mapping[str, Any]
@@ -203,7 +203,7 @@ class Ledger:
             .order_by(models.records.c.id)
         )
         with self.engine.connect() as conn:
-            return [_normalise(r) for r in conn.execute(query).mappings()]
+            return [as_record(r) for r in conn.execute(query).mappings()]
 
     def texts(self, texts_hash: str) -> dict[str, Any] | None:
         """The texts a visitor was shown, by the hash in their record."""
@@ -213,7 +213,7 @@ class Ledger:
         return dict(content) if content is not None else None
 
 
-def _normalise(row: Any) -> dict[str, Any]:
+def as_record(row: Any) -> dict[str, Any]:
     """A stored row as a plain dict (its id first, never its salt), times in UTC whatever
     the database returns."""
     out = {"id": row["id"], **{k: row.get(k) for k in models.RECORD_FIELDS if k != "salt"}}
