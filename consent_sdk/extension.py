@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
@@ -20,6 +20,7 @@ from .cookie import CookieCodec, CookieData, choice_value
 from .exceptions import ConfigurationError, ConsentRequired, EventIdConflict
 from .ledger import Ledger, create_own_engine, tables
 from .ledger.keys import Keys
+from .metrics import Metrics, reported_attempt
 from .privacy import browser_family, truncate_ip
 from .schemas import DecisionSchema, WithdrawSchema
 from .signals import consent_changed, consent_given, consent_withdrawn
@@ -33,9 +34,6 @@ from .state import (
     undecided_state,
 )
 from .widgetfiles import WidgetFiles
-
-if TYPE_CHECKING:
-    from .metrics import Metrics
 
 VERIFIED_CACHE_SIZE = 4096
 
@@ -85,8 +83,6 @@ class ConsentManager:
         app.config.setdefault("CONSENT_METRICS_REGISTRY", None)
         registry = app.config["CONSENT_METRICS_REGISTRY"]
         if app.config["CONSENT_METRICS"] or registry is not None:
-            from .metrics import Metrics
-
             ext.metrics = Metrics(config.site_id, registry)
         app.extensions["consent"] = ext
 
@@ -372,7 +368,8 @@ class AppConsent:
         started = time.perf_counter()
         record, is_new = self.ledger.record(row, shown)
         if self.metrics is not None:
-            self.metrics.decision(record, is_new, time.perf_counter() - started)
+            attempts = reported_attempt(request.headers.get("Consent-Attempt"))
+            self.metrics.decision(record, is_new, time.perf_counter() - started, attempts)
         if not is_new and record["consent_id"] != row["consent_id"]:
             # An event id already recorded for someone else: answering with that record (and
             # signing a cookie from it) would hand this sender the other visitor's consent.

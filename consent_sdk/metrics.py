@@ -19,6 +19,17 @@ from typing import Any
 
 from .exceptions import ConfigurationError
 
+MAX_REPORTED_ATTEMPTS = 20
+"""A page script sets the header: one request can add no more than this to the counters."""
+
+
+def reported_attempt(header: str | None) -> int:
+    """The widget's ``Consent-Attempt`` header (0 for the first try): failed attempts before
+    this one, 0 when absent or not a small number."""
+    if header is None or not header.isdigit() or len(header) > 6:
+        return 0
+    return min(int(header), MAX_REPORTED_ATTEMPTS)
+
 
 class Metrics:
     """The SDK's counters and histogram, on one registry."""
@@ -60,6 +71,20 @@ class Metrics:
             ["site", "error"],
             registry=r,
         )
+        self.retried = prom.Counter(
+            "consent_delivery_retried",
+            "Decisions that reached the store only after the widget had retried them (it sends"
+            " the attempt number in the Consent-Attempt header).",
+            ["site"],
+            registry=r,
+        )
+        self.failed_attempts = prom.Counter(
+            "consent_delivery_failed_attempts",
+            "Failed deliveries the widget reported before a decision got through (at most"
+            f" {MAX_REPORTED_ATTEMPTS} per request).",
+            ["site"],
+            registry=r,
+        )
         self.refusals = prom.Counter(
             "consent_gate_refusals",
             "@requires_consent views refused, by each purpose that was missing.",
@@ -67,10 +92,15 @@ class Metrics:
             registry=r,
         )
 
-    def decision(self, record: Mapping[str, Any], is_new: bool, seconds: float) -> None:
+    def decision(
+        self, record: Mapping[str, Any], is_new: bool, seconds: float, failed_attempts: int = 0
+    ) -> None:
         action = record.get("action") or "api"
         self.decisions.labels(self.site, action, "new" if is_new else "replay").inc()
         self.write_seconds.labels(self.site).observe(seconds)
+        if failed_attempts:
+            self.retried.labels(self.site).inc()
+            self.failed_attempts.labels(self.site).inc(failed_attempts)
         if is_new:
             for purpose in record["granted"]:
                 self.purposes.labels(self.site, purpose, "granted").inc()

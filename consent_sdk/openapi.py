@@ -62,6 +62,14 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
     state = {"description": "the visitor's state; the signed cookie is set", **_json("State")}
     prefix = ext.config.url_prefix
     lang = {"name": "lang", "in": "query", "schema": {"type": "string"}, "required": False}
+    attempt = {
+        "name": "Consent-Attempt",
+        "in": "header",
+        "required": False,
+        "description": "Failed deliveries of this decision before this request (the widget's"
+        " retry queue); counted in the metrics only, never stored.",
+        "schema": {"type": "integer", "minimum": 0},
+    }
     spec.path(
         path=f"{prefix}/config",
         operations={
@@ -81,11 +89,13 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
             },
             "post": {
                 "summary": "Record a decision",
+                "parameters": [attempt],
                 "requestBody": {"required": True, **_json("Decision")},
                 "responses": {"200": state, **writes, "409": conflict},
             },
             "delete": {
                 "summary": "Withdraw consent: every non-necessary purpose refused, cookie cleared",
+                "parameters": [attempt],
                 "requestBody": {"required": False, **_json("Withdrawal")},
                 "responses": {
                     "200": {"description": "no decision now", **_json("State")},

@@ -11,6 +11,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from consent_sdk import requires_consent
+from consent_sdk.metrics import MAX_REPORTED_ATTEMPTS
 from tests.conftest import consent_id_of, make_app
 
 
@@ -89,3 +90,19 @@ def test_metrics_are_off_by_default_and_can_join_the_host_registry(tmp_path: Pat
         "consent_decisions_total", {"site": "default", "action": "save", "outcome": "new"}
     )
     assert value == 1
+
+
+def test_deliveries_the_widget_had_to_retry_are_counted(tmp_path: Path) -> None:
+    # The widget sends Consent-Attempt: failed tries before this one. A page script can send
+    # anything there, so only a small number counts, and at most MAX_REPORTED_ATTEMPTS.
+    app = make_app(tmp_path, CONSENT_METRICS=True)
+    client = app.test_client()
+    for attempt in ("0", "3", "1", "9999", "-2", "x", "1e9"):
+        headers = {"Consent-Attempt": attempt}
+        client.post("/consent/state", json={"purposes": {}}, headers=headers)
+    client.post("/consent/state", json={"purposes": {}})
+    got = _samples(client.get("/consent/metrics").get_data(as_text=True))
+    site = (("site", "default"),)
+    assert got[("consent_delivery_retried_total", site)] == 3
+    assert got[("consent_delivery_failed_attempts_total", site)] == 3 + 1 + MAX_REPORTED_ATTEMPTS
+    assert got[("consent_decisions_total", (("action", "api"), ("outcome", "new"), site[0]))] == 8

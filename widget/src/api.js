@@ -4,11 +4,12 @@ import { cfg } from './config.js'
 /**
  * A JSON request to `${api}${path}` (GET unless `method`). Resolves with the parsed body;
  * rejects with {status, body} (body = the server's JSON error, or null) or the network error.
+ * `attempt`: failed deliveries before this one, told to the server for its metrics.
  */
-export async function call(path, method, body) {
+export async function call(path, method, body, attempt = 0) {
   const res = await fetch(cfg.api + path, {
     method,
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'Consent-Attempt': attempt },
     body: JSON.stringify(body),
   })
   if (!res.ok) throw { status: res.status, body: await res.json().catch(() => null) }

@@ -69,7 +69,7 @@ export async function flush() {
   // Another tab may have delivered or queued items meanwhile: re-read before removing ours.
   const drop = () => keep(items().filter(i => i.b.event_id != item.b.event_id))
   try {
-    const state = await call('/state', item.m, item.b)
+    const state = await call('/state', item.m, item.b, attempt)
     drop()
     attempt = 0
     onResult(state, !items().length)
