@@ -11,8 +11,9 @@ and, every fourth round, a new decision with a new ``event_id``. Afterwards ever
 answered 200 is looked up in ``consent_records`` (plain SQL). Reported: errors (any status but
 200, any connection error), acknowledged vs stored decisions, requests per second and
 p50/p99 latency per kind. The site is the example app (``examples.stepahead.create_app``) in
-a temporary instance folder (its SQLite file unless ``--database-uri``), with the per-client
-decision limit off (every client here is 127.0.0.1). Exit status 1 on any error or loss.
+a temporary instance folder, removed afterwards (its SQLite file unless ``--database-uri``),
+with the per-client decision limit off (every client here is 127.0.0.1). Exit status 1 on any
+error or loss.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -138,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     instance = tempfile.mkdtemp(prefix="consent-load-")
+    try:
+        return _run(args, instance)
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, instance: str) -> int:
     os.environ["LOAD_INSTANCE"] = instance
     if args.database_uri:
         os.environ["LOAD_DATABASE_URI"] = args.database_uri

@@ -118,17 +118,28 @@ def _no_store(response: Response) -> Response:
 def static_file(name: str) -> Response:
     """The widget. ``consent.js?lang=xx`` bundles that language's config (what
     ``consent_banner()`` links); a URL with the current ``?v=`` hash may be cached for a year
-    by anyone: it is the same for every visitor."""
+    by anyone: it is the same for every visitor.
+
+    Gzip (-9, compressed once per version) when ``Accept-Encoding`` allows it, with its own
+    ETag (``<version>-gzip``) and ``Vary: Accept-Encoding``; brotli is the reverse proxy's.
+    """
     ext = _ext()
     lang = request.args.get("lang")
     if name == "consent.js" and lang is not None:
         body, version = ext.bundle(ext.config.language(lang))
     else:
         body, version = ext.widget.files[name], ext.widget.versions[name]
+    immutable = request.args.get("v") == version
+    etag = version
+    if request.accept_encodings["gzip"] > 0:  # q-values parsed: "gzip;q=0" is a refusal
+        body, etag = ext.widget.gzipped(body, version), f"{version}-gzip"
     response = Response(body, mimetype=_CONTENT_TYPES[name])
-    response.set_etag(version)
+    if etag != version:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(etag)
     response.make_conditional(request)
-    if request.args.get("v") == version:
+    if immutable:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"

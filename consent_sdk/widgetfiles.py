@@ -8,6 +8,7 @@ which asks ``GET /config`` itself (a page not built with Flask).
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -50,6 +51,15 @@ class WidgetFiles:
     def __init__(self) -> None:
         self.files = {name: (STATIC / name).read_bytes() for name in NAMES}
         self.versions = {name: _version(body) for name, body in self.files.items()}
+        self._gzipped: dict[str, bytes] = {}
+
+    def gzipped(self, body: bytes, version: str) -> bytes:
+        """``body`` (whose content hash is ``version``) compressed with gzip -9, once per
+        version: the same bytes for every request (no timestamp in the header)."""
+        hit = self._gzipped.get(version)
+        if hit is None:
+            hit = self._gzipped[version] = gzip.compress(body, compresslevel=9, mtime=0)
+        return hit
 
     def bundle(self, config: dict[str, Any]) -> tuple[bytes, str]:
         """The widget wrapped in a function whose argument is ``config`` (as ``widget_config``
