@@ -87,12 +87,14 @@ class ConsentManager:
         app.extensions["consent"] = ext
 
         from . import receipt_views  # noqa: F401  (its routes join the blueprint)
+        from .admin import init_admin
         from .cli import consent_cli
         from .integrations import fit
         from .templating import template_globals
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix)
+        init_admin(app, config.url_prefix)  # CONSENT_ADMIN_ENABLED: the dashboard
         app.jinja_env.globals.update(template_globals())
         app.cli.add_command(consent_cli)
         fit(app, blueprint, ext.fitted)

@@ -1,0 +1,174 @@
+"""The dashboard's figures for one site and period, counted by the database (GROUP BY).
+
+Works on a ``Ledger`` without a request, so a CLI, a job or a later rollup table can reuse it.
+Two queries: one grouped by day (everything but languages), one grouped by language. A
+purpose is matched in the JSON ``granted``/``refused`` lists as the text ``"id"``: purpose
+ids are plain identifiers, and the same expression works on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..ledger.store import Ledger
+from ..ledger.tables import records
+
+CHOICES = ("accept_all", "reject_all", "custom", "withdrawn")
+"""How a decision was made: one button, the other, a choice of purposes, or a withdrawal."""
+LAYERS = ("banner", "settings", "other")
+"""Where it was made: the first layer (banner), the second (settings dialog), or code/GPC."""
+
+
+def share(part: int, whole: int) -> float:
+    """``part / whole``, 0 for an empty whole (an empty store is not a division by zero)."""
+    return part / whole if whole else 0.0
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole UTC days, ``since`` to ``until`` inclusive."""
+
+    since: date
+    until: date
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Period:
+        end = today or datetime.now(UTC).date()
+        return cls(end - timedelta(days=days - 1), end)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.since, time(), UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.until + timedelta(days=1), time(), UTC)
+
+    def days(self) -> list[date]:
+        return [self.since + timedelta(days=n) for n in range((self.until - self.since).days + 1)]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A purpose's answers: how often it was asked about (``seen``) and granted."""
+
+    granted: int = 0
+    seen: int = 0
+
+    @property
+    def share(self) -> float:
+        return share(self.granted, self.seen)
+
+
+@dataclass
+class Overview:
+    """Everything the overview page shows, as counts (shares are derived, never stored)."""
+
+    site: str
+    period: Period
+    purposes: tuple[str, ...]
+    decisions: int = 0
+    choices: dict[str, int] = field(default_factory=dict)
+    layers: dict[str, int] = field(default_factory=dict)
+    gpc: int = 0
+    rates: dict[str, Rate] = field(default_factory=dict)
+    trend: dict[date, dict[str, Rate]] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.decisions == 0
+
+
+def _contains(column: sa.Column[Any], purpose: str) -> sa.ColumnElement[bool]:
+    return sa.cast(column, sa.Text).like(f'%"{purpose}"%')
+
+
+def _count(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _day(dialect: str) -> sa.ColumnElement[Any]:
+    if dialect == "postgresql":
+        return sa.func.date(sa.func.timezone("UTC", records.c.created_at))
+    return sa.func.date(records.c.created_at)
+
+
+def _where(query: sa.Select[Any], site: str, period: Period) -> sa.Select[Any]:
+    return query.where(
+        records.c.site_id == site,
+        records.c.created_at >= period.start,
+        records.c.created_at < period.end,
+    )
+
+
+def _choice_conditions() -> dict[str, sa.ColumnElement[bool]]:
+    action = records.c.action
+    return {
+        "accept_all": action == "accept_all",
+        "reject_all": action == "reject_all",
+        "custom": sa.or_(action == "save", action.is_(None)),
+        "withdrawn": action == "withdraw",
+    }
+
+
+def _layer_conditions() -> dict[str, sa.ColumnElement[bool]]:
+    source = records.c.source
+    return {
+        "banner": source == "banner",
+        "settings": source == "settings",
+        "other": source.not_in(("banner", "settings")),
+    }
+
+
+def overview(ledger: Ledger, *, site: str, period: Period, purposes: Sequence[str]) -> Overview:
+    """The figures of ``site``'s decisions made in ``period``, for the given purposes."""
+    result = Overview(site=site, period=period, purposes=tuple(purposes))
+    engine = ledger.engine
+    day = _day(engine.dialect.name).label("day")
+    columns: list[sa.ColumnElement[Any]] = [day, sa.func.count().label("n")]
+    columns.append(_count(records.c.gpc.is_(True)).label("gpc"))
+    columns += [_count(c).label(f"c_{k}") for k, c in _choice_conditions().items()]
+    columns += [_count(c).label(f"l_{k}") for k, c in _layer_conditions().items()]
+    for i, p in enumerate(result.purposes):
+        columns.append(_count(_contains(records.c.granted, p)).label(f"g{i}"))
+        seen = sa.or_(_contains(records.c.granted, p), _contains(records.c.refused, p))
+        columns.append(_count(seen).label(f"s{i}"))
+    by_day = _where(sa.select(*columns), site, period).group_by(day).order_by(day)
+    by_language = _where(
+        sa.select(records.c.language, sa.func.count().label("n")), site, period
+    ).group_by(records.c.language)
+    result.choices = dict.fromkeys(CHOICES, 0)
+    result.layers = dict.fromkeys(LAYERS, 0)
+    totals = {p: [0, 0] for p in result.purposes}
+    with engine.connect() as conn:
+        for row in conn.execute(by_day).mappings():
+            result.decisions += row["n"]
+            result.gpc += row["gpc"]
+            for k in CHOICES:
+                result.choices[k] += row[f"c_{k}"]
+            for k in LAYERS:
+                result.layers[k] += row[f"l_{k}"]
+            daily: dict[str, Rate] = {}
+            for i, p in enumerate(result.purposes):
+                daily[p] = Rate(row[f"g{i}"], row[f"s{i}"])
+                totals[p][0] += row[f"g{i}"]
+                totals[p][1] += row[f"s{i}"]
+            result.trend[date.fromisoformat(str(row["day"]))] = daily
+        for row in conn.execute(by_language).mappings():
+            result.languages[row["language"]] = row["n"]
+    result.rates = {p: Rate(g, s) for p, (g, s) in totals.items()}
+    result.languages = dict(sorted(result.languages.items(), key=lambda kv: (-kv[1], kv[0])))
+    return result
+
+
+def sites(ledger: Ledger) -> list[str]:
+    """The site ids present in the store, for the site picker."""
+    query = sa.select(records.c.site_id).distinct().order_by(records.c.site_id)
+    with ledger.engine.connect() as conn:
+        return [str(s) for s in conn.execute(query).scalars()]
