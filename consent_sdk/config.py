@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_TEXTS": {},
     "CONSENT_TRUSTED_ORIGINS": (),
     "CONSENT_DATABASE_URI": None,
+    "CONSENT_ENGINE_OPTIONS": MappingProxyType({}),
     "CONSENT_GOOGLE_CONSENT_MODE": False,
     "CONSENT_MICROSOFT_UET": False,
     "CONSENT_MICROSOFT_CLARITY": False,
@@ -106,6 +108,7 @@ class ConsentConfig:
     retry_after: int = 5
     rate_limit: str | None = None
     rate_limit_storage_uri: str = "memory://"
+    engine_options: Mapping[str, Any] = field(default_factory=dict)
     by_id: Mapping[str, Purpose] = field(init=False)
     purpose_ids: frozenset[str] = field(init=False)
 
@@ -156,6 +159,7 @@ class ConsentConfig:
             texts=_load_texts(c["CONSENT_TEXTS"], languages, controller, purposes),
             trusted_origins=frozenset(o.rstrip("/").lower() for o in c["CONSENT_TRUSTED_ORIGINS"]),
             database_uri=c["CONSENT_DATABASE_URI"],
+            engine_options=_load_engine_options(c["CONSENT_ENGINE_OPTIONS"]),
             vendors=_load_vendors(c, frozenset(p.id for p in purposes)),
             record_ip=bool(c["CONSENT_RECORD_IP"]),
             max_body_bytes=int(c["CONSENT_MAX_BODY_BYTES"]),
@@ -282,6 +286,19 @@ def _load_rate_limit(value: Any) -> str | None:
         f"CONSENT_RATE_LIMIT {value!r} must be rate limits such as '30/minute;300/hour' "
         "(Flask-Limiter's syntax), or None for no limit."
     )
+
+
+def _load_engine_options(value: Any) -> dict[str, Any]:
+    """``CONSENT_ENGINE_OPTIONS``: ``sqlalchemy.create_engine`` keyword arguments for the SDK's
+    own store, over its defaults (``consent_sdk.ledger.store.engine_options``); None: none."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ConfigurationError(
+            f"CONSENT_ENGINE_OPTIONS {value!r} must be a dict of sqlalchemy.create_engine() "
+            "keyword arguments, e.g. {'pool_size': 10, 'pool_pre_ping': True}."
+        )
+    return dict(value)
 
 
 def _load_cookie_path(value: Any) -> str | None:

@@ -126,7 +126,7 @@ class ConsentManager:
         if uri is None:
             os.makedirs(app.instance_path, exist_ok=True)
             uri = f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
-        engine = create_own_engine(uri)
+        engine = create_own_engine(uri, config.engine_options)
         return Ledger(lambda: engine)
 
     def consent_required_handler(self, handler: RefusalHandler) -> RefusalHandler:
