@@ -25,6 +25,32 @@ def _ext() -> Any:
     return current_app.extensions["consent"]
 
 
+def _own_site() -> str:
+    """This app's ``CONSENT_SITE_ID``: every command works on its own site's records unless
+    told otherwise, as the views do (several sites may share one store)."""
+    return str(_ext().config.site_id)
+
+
+ALL_SITES = click.option(
+    "--all-sites",
+    is_flag=True,
+    help="Every site in the store, not only this app's CONSENT_SITE_ID.",
+)
+SIGNED_ALL_SITES = click.option(
+    "--all-sites",
+    is_flag=True,
+    help="Every site in the store, not only this app's CONSENT_SITE_ID: only when every site "
+    "signs with this app's CONSENT_RECEIPT_KEY.",
+)
+
+
+def _sites(site: str | None, all_sites: bool) -> str | None:
+    """The site a query keeps to: ``--site``, else this app's; None for ``--all-sites``."""
+    if all_sites and site is not None:
+        raise click.UsageError("give --site or --all-sites, not both")
+    return None if all_sites else (site or _own_site())
+
+
 @consent_cli.command("init-db")
 def init_db() -> None:
     """Create the consent tables (they are also created on first use)."""
@@ -40,8 +66,9 @@ def init_db() -> None:
 @consent_cli.command("history")
 @click.argument("consent_id")
 def history(consent_id: str) -> None:
-    """Print every record of CONSENT_ID as JSON lines, oldest first."""
-    records = _ext().ledger.history(consent_id)
+    """Print every record of CONSENT_ID on this site as JSON lines, oldest first."""
+    site = _own_site()
+    records = [r for r in _ext().ledger.history(consent_id) if r["site_id"] == site]
     if not records:
         raise click.ClickException(f"no records for consent id {consent_id!r}")
     for record in records:
@@ -83,20 +110,29 @@ def _utc(value: datetime | None) -> datetime | None:
     type=click.FloatRange(0),
     help="Seal only records at least this many seconds old.",
 )
-def seal(batch: int, grace: float) -> None:
-    """Seal new records into each site's hash chain (safe to run from cron, even twice)."""
+@SIGNED_ALL_SITES
+def seal(batch: int, grace: float, all_sites: bool) -> None:
+    """Seal this site's new records into its hash chain (safe to run from cron, even twice).
+
+    Each site seals its own chain with its own key, so another site's verify never meets a
+    seal it cannot check.
+    """
     ext = _ext()
-    done = chain.seal(ext.ledger, ext.keys, batch=batch, grace=grace)
+    sites = None if all_sites else [_own_site()]
+    done = chain.seal(ext.ledger, ext.keys, batch=batch, grace=grace, sites=sites)
     for s in done:
         click.echo(f"{s.site_id}: seal {s.seq}: {s.count} records up to id {s.last_id}")
     click.echo(f"sealed {sum(s.count for s in done)} records in {len(done)} seals")
 
 
 @consent_cli.command("verify")
-def verify() -> None:
-    """Walk every chain; exit 1 naming each altered, deleted, inserted or reordered record."""
+@SIGNED_ALL_SITES
+def verify(all_sites: bool) -> None:
+    """Walk this site's chain; exit 1 naming each altered, deleted, inserted or reordered
+    record."""
     ext = _ext()
-    report = chain.verify(ext.ledger, ext.keys.public)
+    sites = None if all_sites else [_own_site()]
+    report = chain.verify(ext.ledger, ext.keys.public, sites=sites)
     for problem in report.breaks:
         click.echo(f"BROKEN {problem}", err=True)
     click.echo(
@@ -123,14 +159,19 @@ def verify() -> None:
     type=click.FloatRange(0),
     help="Seconds to wait between chunks, to spare a busy database.",
 )
-def purge(dry_run: bool, chunk: int, pause: float) -> None:
-    """Delete the records whose retention has ended (CONSENT_RECORD_RETENTION).
+@SIGNED_ALL_SITES
+def purge(dry_run: bool, chunk: int, pause: float, all_sites: bool) -> None:
+    """Delete this site's records whose retention has ended (CONSENT_RECORD_RETENTION).
 
     Safe from cron: a second run deletes nothing more, two at once do no double work, a run
-    killed halfway leaves whole chunks done and the ledger verifiable.
+    killed halfway leaves whole chunks done and the ledger verifiable. The tombstones are
+    signed with this site's key, so it purges its own records only.
     """
     ext = _ext()
-    result = retention.purge(ext.ledger, ext.keys, dry_run=dry_run, chunk=chunk, pause=pause)
+    site = None if all_sites else _own_site()
+    result = retention.purge(
+        ext.ledger, ext.keys, dry_run=dry_run, chunk=chunk, pause=pause, site=site
+    )
     if dry_run:
         click.echo(f"would delete {result.due} records past their retention")
     else:
@@ -140,11 +181,13 @@ def purge(dry_run: bool, chunk: int, pause: float) -> None:
 @consent_cli.command("erase")
 @click.option("--consent-id", required=True, help="The visitor's consent id.")
 def erase(consent_id: str) -> None:
-    """Erase a visitor's personal fields (Art. 17); the records' proof stays verifiable."""
+    """Erase a visitor's personal fields on this site (Art. 17); the records' proof stays
+    verifiable. A consent id is the site's own (its cookie): other sites' records stay."""
     ledger = _ext().ledger
-    if not ledger.history(consent_id):
+    site = _own_site()
+    if not rights.access(ledger, consent_id, site)["records"]:
         raise click.ClickException(f"no records for consent id {consent_id!r}")
-    changed = rights.erase(ledger, consent_id)
+    changed = rights.erase(ledger, consent_id, site=site)
     click.echo(f"erased the personal fields of {changed} records of {consent_id}")
 
 
@@ -152,7 +195,8 @@ def erase(consent_id: str) -> None:
 @click.option("--consent-id", help="Everything stored about one visitor, as JSON (Art. 15).")
 @click.option("--since", type=DATE, help="From this date (UTC, inclusive).")
 @click.option("--until", type=DATE, help="Until this date (UTC, exclusive).")
-@click.option("--site", help="Only this CONSENT_SITE_ID.")
+@click.option("--site", help="This CONSENT_SITE_ID instead of the app's own.")
+@ALL_SITES
 @click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv")
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def export_records(
@@ -160,13 +204,16 @@ def export_records(
     since: datetime | None,
     until: datetime | None,
     site: str | None,
+    all_sites: bool,
     fmt: str,
     output: Any,
 ) -> None:
-    """Stream records as CSV or JSON lines, in constant memory."""
+    """Stream this site's records (or --site's, or --all-sites) as CSV or JSON lines, in
+    constant memory."""
     ledger = _ext().ledger
+    site = _sites(site, all_sites)
     if consent_id is not None:
-        found = rights.access(ledger, consent_id)
+        found = rights.access(ledger, consent_id, site)
         if not found["records"]:
             raise click.ClickException(f"no records for consent id {consent_id!r}")
         output.write(json.dumps(found, default=str, ensure_ascii=False, indent=2) + "\n")
@@ -181,10 +228,16 @@ def export_records(
 @consent_cli.command("stats")
 @click.option("--since", type=DATE)
 @click.option("--until", type=DATE)
-@click.option("--site")
-def stats(since: datetime | None, until: datetime | None, site: str | None) -> None:
-    """Decisions and grant rates per purpose, per day and per policy version (JSON)."""
-    figures = export.stats(_ext().ledger, since=_utc(since), until=_utc(until), site=site)
+@click.option("--site", help="This CONSENT_SITE_ID instead of the app's own.")
+@ALL_SITES
+def stats(
+    since: datetime | None, until: datetime | None, site: str | None, all_sites: bool
+) -> None:
+    """This site's decisions and grant rates per purpose, per day and per policy version
+    (JSON): sites ask for different purposes, so their rates are not mixed unless asked."""
+    figures = export.stats(
+        _ext().ledger, since=_utc(since), until=_utc(until), site=_sites(site, all_sites)
+    )
     click.echo(json.dumps(figures, indent=2))
 
 
@@ -192,7 +245,7 @@ def stats(since: datetime | None, until: datetime | None, site: str | None) -> N
 @click.option("--consent-id", required=True)
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def receipt(consent_id: str, output: Any) -> None:
-    """Write the signed receipt of a consent id (what the visitor downloads)."""
+    """Write the signed receipt of a consent id on this site (what the visitor downloads)."""
     ext = _ext()
     document = receipts.build(
         ext.ledger,
@@ -200,6 +253,7 @@ def receipt(consent_id: str, output: Any) -> None:
         consent_id,
         controller=ext.config.controller,
         policy_url=ext.config.policy_url_for(ext.config.default_language),
+        site=_own_site(),
     )
     if document is None:
         raise click.ClickException(f"no records for consent id {consent_id!r}")

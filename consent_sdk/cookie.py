@@ -1,9 +1,15 @@
 """The signed consent cookie: sign and verify it, and nothing else (no Flask here).
 
 The token is an itsdangerous ``URLSafeSerializer`` (HMAC-SHA256) over
-``{"c": consent id, "g": granted, "d": refused, "v": policy version, "t": unix time given}``.
-The time is in the payload rather than in a timestamp signer so that the cookie and the
-stored record carry the very same second.
+``{"c": consent id, "g": granted, "d": refused, "v": policy version, "t": unix time given,
+"s": site id}``. The time is in the payload rather than in a timestamp signer so that the
+cookie and the stored record carry the very same second.
+
+``"s"`` binds the cookie to the site that issued it (``CONSENT_SITE_ID``): sites of one
+company often share a ``SECRET_KEY``, and a cookie that one of them signed must not count as a
+decision on another (a browser sends it there when their paths or domains overlap). A token
+without ``"s"`` was signed by a release before the binding: it still counts, so that no
+visitor of a single site is asked again because of an upgrade (see ``CookieCodec``).
 """
 
 from __future__ import annotations
@@ -30,15 +36,26 @@ class CookieData:
 
 
 class CookieCodec:
-    """Signs with the newest key and verifies with every key (``SECRET_KEY_FALLBACKS``)."""
+    """Signs with the newest key and verifies with every key (``SECRET_KEY_FALLBACKS``).
 
-    def __init__(self, keys: Sequence[str | bytes], salt: str) -> None:
+    With ``site_id`` the tokens it signs name that site, and a token naming another site is
+    not authentic here (None), exactly like one signed with an unknown key: the visitor has
+    not decided on this site, and their consent id there stays theirs. A token naming no site
+    (signed before this binding existed) is accepted, whichever site reads it: rejecting it
+    would ask every visitor of every single-site deployment again, while before the upgrade it
+    counted everywhere already and every cookie signed from now on is bound. A store shared by
+    sites whose cookies reached each other can drop those old tokens at once with a new
+    ``CONSENT_COOKIE_SALT`` per site.
+    """
+
+    def __init__(self, keys: Sequence[str | bytes], salt: str, site_id: str | None = None) -> None:
         # itsdangerous signs with the last key and tries all of them when verifying.
         self._serializer = URLSafeSerializer(
             list(keys),  # type: ignore[arg-type]
             salt=salt,
             signer_kwargs={"digest_method": hashlib.sha256},
         )
+        self._site_id = site_id
 
     def dumps(self, data: CookieData) -> str:
         payload = {
@@ -48,10 +65,13 @@ class CookieCodec:
             "v": data.policy_version,
             "t": data.given_at,
         }
+        if self._site_id is not None:
+            payload["s"] = self._site_id
         return str(self._serializer.dumps(payload))
 
     def loads(self, token: str) -> CookieData | None:
-        """The cookie's content; None if tampered, malformed or signed by an unknown key."""
+        """The cookie's content; None if tampered, malformed, signed by an unknown key or
+        issued by another site."""
         if len(token) > 1024 or not token.isascii():
             return None
         try:
@@ -63,6 +83,9 @@ class CookieCodec:
                 policy_version=_str(payload["v"]),
                 given_at=_int(payload["t"]),
             )
+            site = payload.get("s")
+            if site is not None and self._site_id is not None and _str(site) != self._site_id:
+                return None
         except (BadData, KeyError, TypeError, ValueError):
             return None
         return data

@@ -140,8 +140,9 @@ class ConsentManager:
         return selector
 
     def history(self, consent_id: str) -> list[dict[str, Any]]:
-        """Every stored decision of ``consent_id``, oldest first, as dicts."""
-        return _ext().ledger.history(consent_id)
+        """Every decision of ``consent_id`` stored by this site, oldest first, as dicts."""
+        ext = _ext()
+        return ext.ledger.history(consent_id, site=ext.config.site_id)
 
     def public_config(self, lang: str | None = None) -> dict[str, Any]:
         """The ``Config`` body (texts, purposes, policy) in ``lang`` or the default language."""
@@ -207,7 +208,9 @@ class AppConsent:
         """The codec for the app's current keys; a new key set drops every cached verification."""
         keys = (self.app.config["SECRET_KEY"], *(self.app.config.get("SECRET_KEY_FALLBACKS") or ()))
         if keys != self._keys or self._codec is None:
-            self._codec = CookieCodec([*keys[1:], keys[0]], self.config.cookie_salt)
+            self._codec = CookieCodec(
+                [*keys[1:], keys[0]], self.config.cookie_salt, self.config.site_id
+            )
             self._keys = keys
             self._verified = {}
         return self._codec
@@ -372,9 +375,12 @@ class AppConsent:
         if self.metrics is not None:
             attempts = reported_attempt(request.headers.get("Consent-Attempt"))
             self.metrics.decision(record, is_new, time.perf_counter() - started, attempts)
-        if not is_new and record["consent_id"] != row["consent_id"]:
-            # An event id already recorded for someone else: answering with that record (and
-            # signing a cookie from it) would hand this sender the other visitor's consent.
+        if not is_new and (
+            record["consent_id"] != row["consent_id"] or record["site_id"] != row["site_id"]
+        ):
+            # An event id already recorded for someone else, or on another site of the store:
+            # answering with that record (and signing a cookie from it) would hand this sender
+            # another visitor's consent, or make another site's decision count here.
             raise EventIdConflict(str(row["event_id"]))
         data = CookieData(
             consent_id=record["consent_id"],

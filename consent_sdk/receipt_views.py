@@ -110,6 +110,8 @@ def _private(response: Response) -> Response:
 
 
 def _build() -> dict[str, Any] | None:
+    """The signed receipt of the cookie's consent id, of this site's records only: a site
+    signs for what it recorded, not for another site of the store under the same id."""
     ext = _ext()
     data = ext.read_cookie()
     if data is None:
@@ -121,6 +123,7 @@ def _build() -> dict[str, Any] | None:
         data.consent_id,
         controller=cfg.controller,
         policy_url=cfg.policy_url_for(cfg.default_language),
+        site=cfg.site_id,
     )
 
 

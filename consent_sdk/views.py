@@ -244,8 +244,8 @@ def delete_state() -> Response:
 
 @blueprint.get("/history")
 def history() -> Response:
-    """The visitor's own records, found by the consent id in their signed cookie only, a page
-    at a time: the newest ``limit`` before the ``before`` cursor, oldest first.
+    """The visitor's own records on this site, found by the consent id in their signed cookie
+    only, a page at a time: the newest ``limit`` before the ``before`` cursor, oldest first.
 
     No consent id and no event id is in the answer (a page script may read it); each record
     has a short ``reference`` instead, and ``older`` is the cursor for the page before.
@@ -257,7 +257,7 @@ def history() -> Response:
         raise InvalidRequest("Invalid field: " + ", ".join(sorted(fields)) + ".", fields) from None
     ext = _ext()
     data = ext.read_cookie()
-    records = ext.ledger.history(data.consent_id) if data else []
+    records = ext.ledger.history(data.consent_id, site=ext.config.site_id) if data else []
     end = len(records)
     before = query["before"]
     if before is not None:

@@ -1,9 +1,13 @@
 """Shared fixtures: a Flask app with the extension, its client, and a real browser.
 
 Test modules extend ``app`` by redefining the fixture (``def app(app): ...``) or by building
-their own with ``make_app``. Browser tests get Debian's Chromium through Playwright and a live
-server on 127.0.0.1: Playwright drives /usr/bin/chromium (CONSENT_TEST_CHROMIUM) with the
-flags in CHROMIUM_ARGS, which keep it off the network; Playwright's own download is not used.
+their own with ``make_app``. ``CONSENT_TEST_STORE=postgres`` puts every app that ``make_app``
+builds without a store of its own on PostgreSQL instead of an SQLite file: a fresh schema per
+folder per test (``default_store``), dropped after the test.
+
+Browser tests get Debian's Chromium through Playwright and a live server on 127.0.0.1:
+Playwright drives /usr/bin/chromium (CONSENT_TEST_CHROMIUM) with the flags in CHROMIUM_ARGS,
+which keep it off the network; Playwright's own download is not used.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from consent_sdk import ConsentManager
+from tests.stores import POSTGRES, STORE, default_store, drop_stores, made, postgres_schema
+
+__all__ = ["POSTGRES", "STORE", "default_store", "postgres_schema"]  # for the test modules
 
 CHROMIUM = os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,7 +62,9 @@ SITE = {
 
 
 def make_app(tmp_path: Path, **config: Any) -> Flask:
-    """A minimal host app with the extension on an SQLite file in ``tmp_path``.
+    """A minimal host app with the extension on the default store of ``tmp_path``
+    (``default_store``: an SQLite file there, or with ``CONSENT_TEST_STORE=postgres`` a
+    PostgreSQL schema of its own).
 
     No rate limit unless asked for (``CONSENT_RATE_LIMIT=...``): these tests are many visitors
     from one address (127.0.0.1); tests/test_hardening.py tests the limit itself.
@@ -65,11 +73,12 @@ def make_app(tmp_path: Path, **config: Any) -> Flask:
     app.config.update(
         TESTING=True,
         SECRET_KEY="test-secret",
-        CONSENT_DATABASE_URI=f"sqlite:///{tmp_path / 'consent.db'}",
         CONSENT_RATE_LIMIT=None,
         **SITE,
     )
     app.config.update(config)
+    if "CONSENT_DATABASE_URI" not in config:
+        app.config["CONSENT_DATABASE_URI"] = default_store(tmp_path)
     ConsentManager(app)
     return app
 
@@ -132,11 +141,6 @@ def consent_id_of(app: Flask, visitor: Any) -> str:
     return str(data.consent_id)
 
 
-POSTGRES = os.environ.get(
-    "CONSENT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A real store of each kind: an SQLite file, and a schema of its own on PostgreSQL."""
@@ -147,19 +151,19 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """The URL of a fresh schema on the test PostgreSQL server, dropped afterwards."""
-    schema = f"consent_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+@pytest.fixture(autouse=True, scope="session")
+def _pg_stores_of_the_session() -> Iterator[None]:
+    """Schemas made for wider-scoped fixtures (``tmp_path_factory``) go at the end."""
+    yield
+    drop_stores(keep=set())
+
+
+@pytest.fixture(autouse=True)
+def _pg_stores_of_the_test() -> Iterator[None]:
+    """The schemas ``default_store`` made during a test are dropped after it."""
+    before = made()
+    yield
+    drop_stores(keep=before)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConfigurationError, ConsentManager
 from consent_sdk.purposes import DEFAULT_PURPOSES
-from tests.conftest import PURPOSES, SITE, consent_id_of, make_app
+from tests.conftest import PURPOSES, SITE, consent_id_of, default_store, make_app
 
 
 def test_init_app_in_a_factory_stores_state_in_extensions(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_host_app_with_its_own_db_keeps_working_and_holds_the_consent_tables(
 def test_cli_init_db_creates_the_tables(app: Flask, tmp_path: Path) -> None:
     result = app.test_cli_runner().invoke(args=["consent", "init-db"])
     assert result.exit_code == 0, result.output
-    engine = sa.create_engine(f"sqlite:///{tmp_path / 'consent.db'}")
+    engine = sa.create_engine(default_store(tmp_path))
     assert "consent_records" in sa.inspect(engine).get_table_names()
     engine.dispose()
 

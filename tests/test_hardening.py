@@ -25,7 +25,7 @@ from flask import Flask, render_template_string
 from consent_sdk import ConfigurationError, StoreUnavailable, consent_given, requires_consent
 from consent_sdk.config import DEFAULTS
 from consent_sdk.testing import consent_cookie
-from tests.conftest import PURPOSES, LiveServer, consent_id_of, make_app
+from tests.conftest import PURPOSES, LiveServer, consent_id_of, default_store, make_app
 
 BANNER_PAGE = "<!doctype html><html lang='en'><head>{{ consent_banner() }}</head><body>hi</body>"
 
@@ -409,7 +409,7 @@ def test_instances_sharing_redis_share_one_budget(tmp_path: Path) -> None:
         "CONSENT_RATE_LIMIT": "3/minute",
         "CONSENT_RATE_LIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
         "CONSENT_SITE_ID": f"test-{uuid.uuid4()}",  # keys of their own on a shared Redis
-        "CONSENT_DATABASE_URI": f"sqlite:///{tmp_path / 'shared.db'}",
+        "CONSENT_DATABASE_URI": default_store(tmp_path),
     }
     one, two = (make_app(tmp_path / name, **shared).test_client() for name in ("one", "two"))
     statuses = [

@@ -11,7 +11,7 @@ still being committed by another instance (which may hold a lower id) is never s
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,15 +42,21 @@ def seal(
     batch: int = DEFAULT_BATCH,
     grace: float = DEFAULT_GRACE,
     now: float | None = None,
+    sites: Iterable[str] | None = None,
 ) -> list[SealResult]:
-    """Seal every site's records older than ``grace`` seconds; returns the new seals.
+    """Seal the records of ``sites`` (default: every site in the store) older than ``grace``
+    seconds; returns the new seals.
+
+    A site's seals are signed with ``keys``, so a site seals only its own chain when the sites
+    of a store hold different keys (``flask consent seal`` does): sealing another's records
+    would make that site's ``verify`` find seals it cannot check.
 
     Two sealers at once are safe: the second one's seal for the same (site, seq) is refused
     by the unique constraint and it moves on.
     """
     horizon = datetime.fromtimestamp((time.time() if now is None else now) - grace, UTC)
     done: list[SealResult] = []
-    for site in _sites(ledger):
+    for site in _sites(ledger) if sites is None else sorted(set(sites)):
         while True:
             result = _seal_one(ledger, keys, site, batch, horizon)
             if result is None:
@@ -60,17 +66,24 @@ def seal(
 
 
 def _sites(ledger: Ledger) -> list[str]:
+    """Every site with a seal or a record.
+
+    The records' sites are found one index probe per site (the least site id above the last
+    one found, on ``ix_consent_records_site_id_id``), not by scanning: a site whose records
+    all sit below another site's last seal and which has no seal yet is found too (a scan of
+    the ids above the lowest seal missed it, so it was never sealed).
+    """
     with ledger.engine.connect() as conn:
-        sealed = dict(
-            conn.execute(
-                sa.select(seals.c.site_id, sa.func.max(seals.c.last_id)).group_by(seals.c.site_id)
-            ).all()
-        )
-        floor = min(sealed.values(), default=0)
-        fresh = conn.execute(
-            sa.select(records.c.site_id).where(records.c.id > floor).distinct()
-        ).scalars()
-        return sorted(set(sealed) | set(fresh))
+        found = set(conn.execute(sa.select(seals.c.site_id).distinct()).scalars())
+        last: str | None = None
+        while True:
+            query = sa.select(sa.func.min(records.c.site_id))
+            if last is not None:
+                query = query.where(records.c.site_id > last)
+            last = conn.execute(query).scalar_one_or_none()
+            if last is None:
+                return sorted(found)
+            found.add(last)
 
 
 def _last_seal(conn: sa.Connection, site: str) -> Mapping[Any, Any] | None:
@@ -160,20 +173,26 @@ class Report:
         return not self.breaks
 
 
-def purged_ids(ledger: Ledger, keys: Mapping[Any, Any]) -> tuple[set[int], list[Break]]:
-    """Record ids deleted on purpose, from tombstones whose signature holds."""
+def purged_ids(
+    ledger: Ledger, keys: Mapping[Any, Any]
+) -> tuple[set[int], dict[int, int], list[Break]]:
+    """(record ids deleted on purpose, by tombstones whose signature holds; record id -> purge
+    row of each tombstone whose signature does not; a break for each of those)."""
     ids: set[int] = set()
+    unverified: dict[int, int] = {}
     broken: list[Break] = []
     with ledger.engine.connect() as conn:
         for row in conn.execute(sa.select(purges).order_by(purges.c.id)).mappings():
             payload = tombstone_payload(row)
+            named = [int(i) for i in row["record_ids"]]
             if verify_signature(dict(keys), row["kid"], payload, row["signature"]):
-                ids.update(int(i) for i in row["record_ids"])
+                ids.update(named)
             else:
+                unverified.update(dict.fromkeys(named, int(row["id"])))
                 broken.append(
                     Break("tombstone_forged", "*", None, f"purge {row['id']}: bad signature")
                 )
-    return ids, broken
+    return ids, unverified, broken
 
 
 def tombstone_payload(row: Mapping[Any, Any]) -> bytes:
@@ -189,13 +208,28 @@ def tombstone_payload(row: Mapping[Any, Any]) -> bytes:
     )
 
 
-def verify(ledger: Ledger, public_keys: Mapping[Any, Any]) -> Report:
-    """Walk every site's chain; each break names its record where it can."""
+def verify(
+    ledger: Ledger, public_keys: Mapping[Any, Any], *, sites: Iterable[str] | None = None
+) -> Report:
+    """Walk the chains of ``sites`` (default: every site in the store); each break names its
+    record where it can.
+
+    Seals and tombstones are checked with ``public_keys``. Walking every site suits a store
+    whose sites share their key. A site that signs with a key of its own walks its own chain
+    (``flask consent verify`` does): tombstones have no site, so it checks only those naming
+    a record sealed in its chain (ids are unique in the store). Another site's tombstone,
+    signed with that site's key, names none of them; a forged one that hides a deletion here
+    must name the deleted record, and is reported.
+    """
     report = Report()
-    purged, broken = purged_ids(ledger, public_keys)
-    report.breaks.extend(broken)
-    for site in _sites(ledger):
-        _verify_site(ledger, public_keys, site, purged, report)
+    purged, unverified, broken = purged_ids(ledger, public_keys)
+    if sites is None:
+        report.breaks.extend(broken)
+        for site in _sites(ledger):
+            _verify_site(ledger, public_keys, site, purged, {}, report)
+        return report
+    for site in sorted(set(sites)):
+        _verify_site(ledger, public_keys, site, purged, unverified, report)
     return report
 
 
@@ -211,8 +245,12 @@ def _verify_site(
     public_keys: Mapping[Any, Any],
     site: str,
     purged: set[int],
+    unverified: Mapping[int, int],
     report: Report,
 ) -> None:
+    """One site's chain. ``unverified``: record id -> tombstone with a bad signature naming
+    it; those naming a record sealed here are this site's breaks."""
+    forged: set[int] = set()
     prev_hash, prev_last, expected_seq = c.GENESIS, 0, 1
     for s in _seals_of(ledger, site):
         report.seals += 1
@@ -222,6 +260,8 @@ def _verify_site(
                 Break("seal_missing", site, None, f"seal {expected_seq} is gone (next is {seq})")
             )
         pairs = c.unpack_leaves(s["leaves"])
+        if unverified:
+            forged.update(unverified[i] for i, _ in pairs if i in unverified)
         values = {k: s[k] for k in ("site_id", "seq", "after_id", "last_id", "count", "root")}
         values["prev_hash"] = s["prev_hash"]
         if (
@@ -246,6 +286,10 @@ def _verify_site(
                 .select_from(records)
                 .where(records.c.site_id == site, records.c.id > prev_last)
             ).scalar_one()
+        )
+    for purge_id in sorted(forged):
+        report.breaks.append(
+            Break("tombstone_forged", site, None, f"purge {purge_id}: bad signature")
         )
 
 

@@ -80,15 +80,20 @@ def build(
     controller: str,
     policy_url: str | None,
     now: datetime | None = None,
+    site: str | None = None,
 ) -> dict[str, Any] | None:
-    """The signed receipt of every decision of ``consent_id`` (None when it has none)."""
+    """The signed receipt of every decision of ``consent_id`` (None when it has none); of
+    ``site``'s decisions only, when given.
+
+    A site signs for its own records: one that adopted another site's consent id (from that
+    site's cookie, before cookies named their site) must not hand out the other's records.
+    """
+    where = [records.c.consent_id == consent_id]
+    if site is not None:
+        where.append(records.c.site_id == site)
     with ledger.engine.connect() as conn:
         rows = (
-            conn.execute(
-                sa.select(records).where(records.c.consent_id == consent_id).order_by(records.c.id)
-            )
-            .mappings()
-            .all()
+            conn.execute(sa.select(records).where(*where).order_by(records.c.id)).mappings().all()
         )
         if not rows:
             return None

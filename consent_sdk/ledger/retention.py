@@ -32,11 +32,19 @@ class PurgeResult:
     dry_run: bool
 
 
-def due(ledger: Ledger, now: datetime) -> int:
+def _past(now: datetime, site: str | None) -> sa.ColumnElement[bool]:
+    """The records past their retention, of ``site`` only when given."""
+    if site is None:
+        return records.c.retain_until < now
+    return sa.and_(records.c.site_id == site, records.c.retain_until < now)
+
+
+def due(ledger: Ledger, now: datetime, site: str | None = None) -> int:
+    """How many records of ``site`` (default: every site) are past their retention."""
     with ledger.engine.connect() as conn:
         return int(
             conn.execute(
-                sa.select(sa.func.count()).select_from(records).where(records.c.retain_until < now)
+                sa.select(sa.func.count()).select_from(records).where(_past(now, site))
             ).scalar_one()
         )
 
@@ -49,20 +57,24 @@ def purge(
     dry_run: bool = False,
     chunk: int = DEFAULT_CHUNK,
     pause: float = 0.0,
+    site: str | None = None,
 ) -> PurgeResult:
-    """Delete every record past its retention, ``chunk`` at a time."""
+    """Delete every record of ``site`` (default: every site) past its retention, ``chunk``
+    at a time.
+
+    The tombstones are signed with ``keys``: a site whose key is its own purges only its own
+    records (``flask consent purge`` does), or the other site's ``verify`` would find its
+    records deleted under a tombstone it cannot check.
+    """
     now = now or datetime.fromtimestamp(int(time.time()), UTC)
-    count = due(ledger, now)
+    count = due(ledger, now, site)
     if dry_run or not count:
         return PurgeResult(0, count, dry_run)
     deleted = 0
     while True:
         with ledger.engine.begin() as conn:
             ids_query = (
-                sa.select(records.c.id)
-                .where(records.c.retain_until < now)
-                .order_by(records.c.id)
-                .limit(chunk)
+                sa.select(records.c.id).where(_past(now, site)).order_by(records.c.id).limit(chunk)
             )
             if conn.dialect.name == "postgresql":
                 # Concurrent purges take different rows instead of queueing on the same ones.

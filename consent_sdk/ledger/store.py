@@ -317,13 +317,15 @@ class Ledger:
             return None
         return result.inserted_primary_key[0] if result.inserted_primary_key else True
 
-    def history(self, consent_id: str) -> list[dict[str, Any]]:
-        """Every record of one consent id, oldest first."""
-        query = (
-            sa.select(models.records)
-            .where(models.records.c.consent_id == consent_id)
-            .order_by(models.records.c.id)
-        )
+    def history(self, consent_id: str, site: str | None = None) -> list[dict[str, Any]]:
+        """Every record of one consent id, oldest first; of ``site`` only, when given (a site
+        may have adopted another's consent id from its cookie before cookies named their
+        site)."""
+        records = models.records
+        query = sa.select(records).where(records.c.consent_id == consent_id)
+        if site is not None:
+            query = query.where(records.c.site_id == site)
+        query = query.order_by(records.c.id)
         return self._retrying(
             lambda engine: [as_record(r) for r in self._read(engine, query).mappings()]
         )

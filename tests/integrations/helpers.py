@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response
 
 from tests.browser.widget import BANNER, wait_delivered
-from tests.conftest import SITE, banner_config
+from tests.conftest import SITE, banner_config, default_store
 
 __all__ = ["banner_config"]  # re-exported for the integration tests
 
@@ -21,14 +21,14 @@ GATED_TAG = (
 
 
 def host_app(tmp_path: Path, name: str = "host", **config: Any) -> Flask:
-    """A host app configured for consent_sdk (consent store in ``tmp_path``), not yet set up
-    with any extension: each test installs them in the order it is about."""
+    """A host app configured for consent_sdk (consent store ``default_store(tmp_path)``), not
+    yet set up with any extension: each test installs them in the order it is about."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     app = Flask(name, instance_path=str(tmp_path / "instance"))
     app.config.update(
         TESTING=True,
         SECRET_KEY="integration-secret",
-        CONSENT_DATABASE_URI=f"sqlite:///{tmp_path / 'consent.db'}",
+        CONSENT_DATABASE_URI=default_store(tmp_path),
         **SITE,
     )
     app.config.update(config)
