@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
-from flask import Response, render_template_string, request, url_for
+from flask import Response, request, url_for
 
 from .exceptions import json_response
 from .ledger import receipts
+from .pages import render
 from .state import _ext
 from .views import blueprint
 
@@ -179,9 +179,8 @@ def receipt_page() -> Response:
                 else words["unsealed"],
             }
         )
-    template = resources.files("consent_sdk").joinpath("templates/receipt.html").read_text()
-    html = render_template_string(
-        template,
+    html = render(
+        "receipt.html",
         lang=lang,
         t=words,
         receipt=receipt,

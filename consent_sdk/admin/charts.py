@@ -7,16 +7,19 @@ ever disagreeing. Geometry is computed here so the templates only place numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from .aggregates import CHOICES, LAYERS, Overview, share
 
 PALETTE = ("#1f5fa8", "#b3541e", "#2e7d32", "#6a1b9a", "#00695c", "#8d6e00", "#ad1457")
 """Colours with at least 4.5:1 contrast on white (the bars carry labels beside them)."""
-CHARTS = ("choices", "purposes", "trend", "languages", "gpc", "layers")
+CHARTS = ("choices", "purposes", "trend", "languages", "gpc", "layers", "versions")
 
-BAR_WIDTH = 300
-ROW_HEIGHT = 28
+BAR_CHART_WIDTH = 320
+"""A bar chart's width: each row is its label and figures, and under them the bar."""
+BAR_WIDTH = BAR_CHART_WIDTH
+ROW_HEIGHT = 44
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ def bars(o: Overview, chart: str, t: dict[str, str], labels: dict[str, str]) -> 
         return [Bar(t["with_gpc"], o.gpc, n), Bar(t["without_gpc"], n - o.gpc, n)]
     if chart == "languages":
         return [Bar(lang, count, n) for lang, count in o.languages.items()]
+    if chart == "versions":
+        return [Bar(v, rate.granted, rate.seen) for v, rate in o.versions.items()]
     if chart == "purposes":
         return [Bar(labels.get(p, p), o.rates[p].granted, o.rates[p].seen) for p in o.purposes]
     raise KeyError(chart)
@@ -70,30 +75,72 @@ def csv_rows(o: Overview, chart: str, t: dict[str, str], labels: dict[str, str])
 
 @dataclass(frozen=True)
 class Line:
+    """One purpose's polyline and its points (drawn as dots, so a single day shows too)."""
+
     label: str
     colour: str
-    points: str
+    points: list[tuple[float, float]]
+
+    @property
+    def path(self) -> str:
+        return " ".join(f"{x:.1f},{y:.1f}" for x, y in self.points)
 
 
-TREND_WIDTH = 600
-TREND_HEIGHT = 200
-TREND_LEFT = 40
-TREND_TOP = 10
+@dataclass(frozen=True)
+class Tick:
+    """A labelled position on an axis: ``at`` is x on the day axis, y on the share axis."""
+
+    at: float
+    label: str
+
+
+TREND_WIDTH = 880
+TREND_HEIGHT = 260
+TREND_LEFT = 52
+TREND_RIGHT = 20
+TREND_TOP = 14
+TREND_BOTTOM = 34
+TREND_DAY_TICKS = 7
+"""At most this many dates under the day axis, so they never overlap."""
+
+
+def _x(index: int, days: int) -> float:
+    if days <= 1:
+        return TREND_LEFT + (TREND_WIDTH - TREND_LEFT - TREND_RIGHT) / 2
+    return TREND_LEFT + index * (TREND_WIDTH - TREND_LEFT - TREND_RIGHT) / (days - 1)
+
+
+def _y(value: float) -> float:
+    return TREND_TOP + (1 - value) * (TREND_HEIGHT - TREND_TOP - TREND_BOTTOM)
 
 
 def trend_lines(o: Overview, labels: dict[str, str]) -> list[Line]:
     """One polyline per purpose across the period's days (a day without decisions is skipped)."""
     days = o.period.days()
-    step = (TREND_WIDTH - TREND_LEFT - 10) / max(1, len(days) - 1)
     lines = []
     for i, p in enumerate(o.purposes):
         points = []
         for d, day in enumerate(days):
             rate = o.trend.get(day, {}).get(p)
-            if rate is None or not rate.seen:
-                continue
-            x = TREND_LEFT + d * step
-            y = TREND_TOP + (1 - rate.share) * (TREND_HEIGHT - 2 * TREND_TOP)
-            points.append(f"{x:.1f},{y:.1f}")
-        lines.append(Line(labels.get(p, p), PALETTE[i % len(PALETTE)], " ".join(points)))
+            if rate is not None and rate.seen:
+                points.append((_x(d, len(days)), _y(rate.share)))
+        lines.append(Line(labels.get(p, p), PALETTE[i % len(PALETTE)], points))
     return lines
+
+
+def share_ticks() -> list[Tick]:
+    """0 %, 25 %, … 100 % up the share axis (and the grid lines across)."""
+    return [Tick(_y(v / 4), f"{v * 25} %") for v in range(5)]
+
+
+def day_ticks(days: list[date]) -> list[Tick]:
+    """The first and last day and evenly spaced ones between, at most ``TREND_DAY_TICKS``."""
+    if not days:
+        return []
+    step = max(1, -(-(len(days) - 1) // (TREND_DAY_TICKS - 1)))
+    picked = list(range(0, len(days), step))
+    if picked[-1] != len(days) - 1:
+        if len(days) - 1 - picked[-1] < step / 2:
+            picked.pop()
+        picked.append(len(days) - 1)
+    return [Tick(_x(i, len(days)), days[i].isoformat()) for i in picked]

@@ -3,7 +3,8 @@
 Run it with ``examples/stepahead/run.sh`` (or ``flask --app examples.stepahead run``). Pages:
 home, services, contact form, privacy policy (lv, with en/ru translations), a first-party
 page-view tracker gated on ``analytics``, a "pixel" and a video embed gated on ``marketing``,
-Google Consent Mode with a local ``gtag.js`` stand-in, and a debug panel at ``?debug=1``.
+Google Consent Mode with a local ``gtag.js`` stand-in, a debug panel at ``?debug=1``, and the
+consent dashboard (``/consent/admin/``) behind an admin sign-in (``/admin/login``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask import Flask
 from consent_sdk import ConsentManager
 
 from . import consent_setup
+from .admin import admin_guard, init_admin
 from .models import db
 from .security import init_security
 from .views import bp, init_language
@@ -58,6 +60,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         CONSENT_GOOGLE_CONSENT_MODE=True,
         CONSENT_DEFAULT_LANGUAGE="lv",
         CONSENT_LANGUAGES=("lv", "en", "ru"),
+        # The consent dashboard at /consent/admin/, for the admins of /admin/login only.
+        CONSENT_ADMIN_ENABLED=True,
+        CONSENT_ADMIN_GUARD=admin_guard,
         MAX_CONTENT_LENGTH=64 * 1024,
         SESSION_COOKIE_SAMESITE="Lax",  # the session only carries the contact form's token
     )
@@ -70,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_language(app, consent)
     init_security(app)
     app.register_blueprint(bp)
+    init_admin(app)
 
     with app.app_context():
         db.create_all()  # the site's tables and consent_sdk's records, in one SQLite file

@@ -62,3 +62,18 @@ def counts(kind: str) -> dict[str, int]:
     """Every ``kind`` counter as {path: count}."""
     rows = db.session.execute(select(Counter).where(Counter.kind == kind)).scalars()
     return {row.path: row.count for row in rows}
+
+
+class AdminUser(db.Model):  # type: ignore[name-defined,misc]
+    """Someone who may see the consent dashboard: an e-mail and a password hash, no more.
+
+    Made with ``flask --app examples.stepahead create-admin EMAIL``; the password is kept
+    only as a werkzeug.security hash.
+    """
+
+    __tablename__ = "stepahead_admin_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
