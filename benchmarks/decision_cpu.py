@@ -137,9 +137,8 @@ def main() -> None:
         print(f"CPU ms per request/insert, n={n}, second of two passes")
         for name, uri in (("sqlite", ""), ("postgres", url)):
             bare, sdk = http(uri, n)
-            print(
-                f"  POST on {name:8s}: bare {bare:.3f}  SDK {sdk:.3f}  (SDK - bare {sdk - bare:.3f})"
-            )
+            gap = sdk - bare
+            print(f"  POST on {name:8s}: bare {bare:.3f}  SDK {sdk:.3f}  (SDK - bare {gap:.3f})")
         record, raw = insert(url, n)
         print(f"  insert on postgres: Ledger.record {record:.3f}  bare psycopg {raw:.3f}")
     finally:
