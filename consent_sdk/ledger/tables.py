@@ -40,7 +40,9 @@ records = sa.Table(
     sa.Column("salt", sa.String(32), nullable=True),
     sa.Column("personal_digest", sa.String(64), nullable=True),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+    # Each site's records in id order (seal, verify); one site's period (export, dashboard).
     sa.Index("ix_consent_records_site_id_id", "site_id", "id"),
+    sa.Index("ix_consent_records_site_id_created_at", "site_id", "created_at"),
 )
 """One row per decision, never deleted before its retention ends (rule 10); only erasure
 rewrites a row, and only its personal fields."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from flask import Flask
@@ -326,6 +327,61 @@ def test_several_apps_starting_at_once_on_a_previous_release_store_all_record(
             s.close()
 
 
+def build_release_0002(url: str, count: int = 4) -> None:
+    """A store as the ledger's first release (revision 0002) left it: its records, without
+    the site-and-time index."""
+    engine = create_own_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), "0002")
+    with engine.begin() as conn:
+        conn.execute(tables.records.insert(), old_rows(count))
+    engine.dispose()
+
+
+def index_columns(url: str) -> dict[str, list[str]]:
+    engine = sa.create_engine(url)
+    try:
+        found = sa.inspect(engine).get_indexes("consent_records")
+    finally:
+        engine.dispose()
+    return {str(i["name"]): [str(c) for c in i["column_names"]] for i in found}
+
+
+def test_a_0002_store_gets_the_site_period_index_keeping_every_record(
+    tmp_path: Path, store_url: str
+) -> None:
+    site = Site(tmp_path, store_url)
+    try:
+        build_release_0002(store_url)
+        assert revision(store_url) == ["0002"]
+        assert "ix_consent_records_site_id_created_at" not in index_columns(store_url)
+        # What the comparison below looks at: a missing index is a difference, on either store.
+        missing = schema_differences(store_url)
+        assert ("add_index", "ix_consent_records_site_id_created_at") in [
+            (d[0], d[1].name) for d in missing if d[0] == "add_index"
+        ]
+        before = site.sql("select * from consent_records order by id")
+
+        site.decide({"analytics": True})  # first use: upgraded through 0003 to head
+
+        assert revision(store_url) == [migrate.head()]
+        assert site.sql("select * from consent_records order by id")[:4] == before
+        assert index_columns(store_url)["ix_consent_records_site_id_created_at"] == [
+            "site_id",
+            "created_at",
+        ]
+        assert schema_differences(store_url) == []
+        exported = site.cli("export", "--site", "default", "--format", "jsonl")
+        assert exported.exit_code == 0, exported.output
+        assert len(exported.output.splitlines()) == 5
+        assert site.cli("seal", "--grace", "0").exit_code == 0
+        verified = site.cli("verify")
+        assert verified.exit_code == 0, verified.output
+        assert "5 sealed records intact" in verified.output
+    finally:
+        site.close()
+
+
 # --- a host's db= store: checked, never altered --------------------------------------------------
 
 
@@ -360,7 +416,10 @@ def test_a_host_store_of_the_previous_release_names_the_missing_columns_and_is_n
         "consent_records.personal_digest",
         "consent_records.erased_at",
     }
-    assert set(answer.json["tables"]) == {"consent_seals", "consent_purges"}
+    # Every table newer than that release is named (seals, purges, and whatever came since).
+    newer = set(tables.metadata.tables) - {"consent_records", "consent_texts"}
+    assert {"consent_seals", "consent_purges"} <= newer
+    assert set(answer.json["tables"]) == newer
     assert "flask db migrate" in answer.json["message"]
 
     result = app.test_cli_runner().invoke(args=["consent", "db", "upgrade"])
