@@ -78,6 +78,8 @@ class ConsentManager:
             app.config["CONSENT_RECEIPT_KEY_FALLBACKS"],
             app.instance_path,
         )
+        from .impressions import views as _  # noqa: F401  (its table, then POST /impressions)
+
         ext = AppConsent(self, app, config, self._make_ledger(app, config), keys)
         app.config.setdefault("CONSENT_METRICS", False)
         app.config.setdefault("CONSENT_METRICS_REGISTRY", None)

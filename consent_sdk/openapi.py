@@ -119,9 +119,50 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
             }
         },
     )
+    _impression_path(spec, ext, bad, foreign, limited, down)
     _receipt_paths(spec, prefix)
     ext.openapi = spec.to_dict()
     return ext.openapi
+
+
+def _impression_path(spec: APISpec, ext: AppConsent, *errors: dict[str, Any]) -> None:
+    """``POST /impressions`` (issue 18): counts only, so it needs no cookie and no consent."""
+    from .impressions.schema import ImpressionSchema
+
+    cfg = ext.config
+    spec.components.schema("Impression", schema=ImpressionSchema)
+    props = spec.components.schemas["Impression"]["properties"]
+    props["language"]["enum"] = list(cfg.languages)
+    props["policy_version"]["enum"] = [cfg.policy_version]
+    body = {"schema": "Impression"}
+    bad, foreign, limited, down = errors
+    stale = {
+        "description": "`stale_policy_version`: not the current policy version; nothing counted",
+        **_json("Error"),
+    }
+    spec.path(
+        path=f"{ext.config.url_prefix}/impressions",
+        operations={
+            "post": {
+                "summary": "Count page views that showed the banner (per site, UTC day, language "
+                "and policy version; no cookie is read or set, nothing about the sender kept)",
+                "description": "`text/plain` is accepted as well, so a browser sends it without "
+                "a CORS preflight (`fetch` with `keepalive`, `navigator.sendBeacon`).",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": body, "text/plain": body},
+                },
+                "responses": {
+                    "204": {"description": "counted"},
+                    "400": bad,
+                    "403": foreign,
+                    "409": stale,
+                    "429": limited,
+                    "503": down,
+                },
+            }
+        },
+    )
 
 
 def _receipt_paths(spec: APISpec, prefix: str) -> None:

@@ -321,6 +321,7 @@ def test_openapi_document_is_generated_from_the_schemas(client: Any) -> None:
         "/consent/config",
         "/consent/state",
         "/consent/history",
+        "/consent/impressions",
         "/consent/receipt.json",
         "/consent/jwks.json",
     }

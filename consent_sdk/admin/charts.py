@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..impressions.funnel import OUTCOMES, Funnel
 from .aggregates import CHOICES, LAYERS, Overview, share
 
 PALETTE = ("#1f5fa8", "#b3541e", "#2e7d32", "#6a1b9a", "#00695c", "#8d6e00", "#ad1457")
@@ -70,6 +71,27 @@ def csv_rows(o: Overview, chart: str, t: dict[str, str], labels: dict[str, str])
     rows = [["label", "count", "of", "share"]]
     for bar in bars(o, chart, t, labels):
         rows.append([bar.label, bar.count, bar.whole, round(bar.share, 4)])
+    return rows
+
+
+def funnel_bars(f: Funnel, t: dict[str, str]) -> list[Bar]:
+    """Shown → decided: of the banners shown, how many led to each answer, and to none."""
+    n = f.shown.total
+    return [*(Bar(t[k], f.answered[k], n) for k in OUTCOMES), Bar(t["nothing"], f.nothing, n)]
+
+
+def funnel_csv(f: Funnel, t: dict[str, str]) -> list[list[Any]]:
+    """The funnel as CSV: the shares of the total, then each (day, language, policy version)."""
+    rows: list[list[Any]] = [["label", "count", "of", "share"]]
+    rows += [[b.label, b.count, b.whole, round(b.share, 4)] for b in funnel_bars(f, t)]
+    rows.append([])
+    rows.append(["day", "language", "policy_version", "shown", *OUTCOMES])
+    keys = sorted(set(f.shown.rows) | set(f.rows))
+    for key in keys:
+        answered = f.rows.get(key, dict.fromkeys(OUTCOMES, 0))
+        day, language, version = key
+        shown = f.shown.rows.get(key, 0)
+        rows.append([day.isoformat(), language, version, shown, *(answered[k] for k in OUTCOMES)])
     return rows
 
 

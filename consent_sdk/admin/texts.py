@@ -4,6 +4,15 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        "funnel": "Shown → decided",
+        "funnel_note": (
+            "Page views that showed the banner to a visitor who had not answered, and what they "
+            "led to. Counted without any cookie (see the README)."
+        ),
+        "banners_shown": "Banners shown",
+        "nothing": "Nothing (left or browsed on)",
+        "outcome": "Led to",
+        "no_impressions": "No banner was shown in this period (or the widget could not report it).",
         "versions": "Accepted all, per policy version",
         "version": "Policy version",
         "versions_note": (
@@ -66,6 +75,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "forbidden": "You are not allowed to see this page.",
     },
     "lv": {
+        "funnel": "Parādīts → izlemts",
+        "funnel_note": (
+            "Lapu skatījumi, kuros baneris tika parādīts apmeklētājam, kas vēl nebija atbildējis,"
+            " un pie kā tie noveda. Skaitīti bez sīkdatnēm (skatiet README)."
+        ),
+        "banners_shown": "Baneri parādīti",
+        "nothing": "Nekas (aizgāja vai turpināja)",
+        "outcome": "Noveda pie",
+        "no_impressions": "Šajā periodā baneris netika parādīts (vai logrīks to nevarēja paziņot).",
         "versions": "Pieņēma visu, pa politikas versijām",
         "version": "Politikas versija",
         "versions_note": (
@@ -127,6 +145,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "forbidden": "Jums nav atļauts skatīt šo lapu.",
     },
     "ru": {
+        "funnel": "Показано → решено",
+        "funnel_note": (
+            "Просмотры страниц, где баннер был показан посетителю, ещё не давшему ответ, и к чему"
+            " они привели. Считаются без cookie (см. README)."
+        ),
+        "banners_shown": "Показов баннера",
+        "nothing": "Ничего (ушли или продолжили)",
+        "outcome": "Итог",
+        "no_impressions": (
+            "За этот период баннер не показывался (или виджет не смог сообщить об этом)."
+        ),
         "versions": "Приняли всё, по версиям политики",
         "version": "Версия политики",
         "versions_note": (

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
+from ..impressions.funnel import funnel
 from ..ledger.store import as_record
 from ..pages import render
 from ..state import _ext
@@ -26,6 +27,8 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 3660
 """The longest period a page shows (ten years): its days are drawn one by one."""
 GUARD_KEY = "consent_sdk.admin_guard"
+FUNNEL = "shown"
+"""The shown → decided chart (impressions, not decisions: not one of ``charts.CHARTS``)."""
 
 blueprint = Blueprint("consent_admin", __name__, static_folder="static")
 
@@ -106,9 +109,12 @@ def overview_page() -> Response:
     # Strictly necessary purposes are granted by every decision: a 100 % that says nothing.
     purposes = [p.id for p in cfg.purposes if not p.required]
     data = overview(ext.ledger, site=site, period=period, purposes=purposes)
+    shown = funnel(ext.ledger, site=site, since=period.since, until=period.until + timedelta(1))
     label_lang = cfg.language(lang)
     labels = {p.id: p.label(label_lang) for p in cfg.purposes}
     if request.args.get("format") == "csv":
+        if request.args.get("chart") == FUNNEL:
+            return _csv_file(charts.funnel_csv(shown, t), FUNNEL, data)
         return _csv(data, request.args.get("chart", ""), t, labels)
     known = _picker(site)
     query: dict[str, Any] = {
@@ -126,13 +132,20 @@ def overview_page() -> Response:
         o=data,
         sites=known,
         query=query,
-        bars={c: charts.bars(data, c, t, labels) for c in charts.CHARTS if c != "trend"},
+        bars={
+            **{c: charts.bars(data, c, t, labels) for c in charts.CHARTS if c != "trend"},
+            FUNNEL: charts.funnel_bars(shown, t),
+        },
+        shown=shown,
         lines=charts.trend_lines(data, labels),
         share_ticks=charts.share_ticks(),
         day_ticks=charts.day_ticks(period.days()),
         labels=labels,
         days=sorted(data.trend),
-        csv={c: url_for(".overview_page", format="csv", chart=c, **query) for c in charts.CHARTS},
+        csv={
+            c: url_for(".overview_page", format="csv", chart=c, **query)
+            for c in (*charts.CHARTS, FUNNEL)
+        },
         g=charts,
     )
     return Response(html, mimetype="text/html")
@@ -145,8 +158,12 @@ def _csv(data: Any, chart: str, t: dict[str, str], labels: dict[str, str]) -> Re
             status=404,
             mimetype="text/plain",
         )
+    return _csv_file(charts.csv_rows(data, chart, t, labels), chart, data)
+
+
+def _csv_file(rows: list[list[Any]], chart: str, data: Any) -> Response:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(charts.csv_rows(data, chart, t, labels))
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
     response = Response(buffer.getvalue(), mimetype="text/csv")
     site = "".join(c if c.isalnum() or c in "._-" else "_" for c in data.site)
     name = f"consent-{chart}-{site}-{data.period.since}-{data.period.until}.csv"

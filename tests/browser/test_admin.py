@@ -4,10 +4,12 @@ finding, in lv, en and ru; the screenshot the README shows is taken here."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 
 from tests.admin.decisions import FIRST, LAST, OTHER_SITE, make, season
@@ -38,6 +40,13 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     make(before, [s for s in steps if s.day < FIRST.replace(day=9)])
     make(after, [s for s in steps if s.day >= FIRST.replace(day=9)])
     make(make_app(folder, CONSENT_SITE_ID="shop.example"), OTHER_SITE)
+    # Banner views for "Shown -> decided": about five for every three decisions, each day.
+    for step in steps:
+        app = before if step.day < FIRST.replace(day=9) else after
+        body = {"language": step.language, "policy_version": app.config["CONSENT_POLICY_VERSION"]}
+        with time_machine.travel(datetime.combine(step.day, time(12), UTC), tick=False):
+            for _ in range(2 if step.hour % 3 else 1):
+                assert app.test_client().post("/consent/impressions", json=body).status_code == 204
     return after
 
 
@@ -59,7 +68,7 @@ def test_the_dashboard_renders_under_its_csp_with_no_axe_violation(
     assert page.locator("html").get_attribute("lang") == lang
     # The stylesheet applied (the cards have their border), every chart drawn.
     assert page.locator(".card").first.evaluate("e => getComputedStyle(e).borderRadius") == "10px"
-    assert page.locator("section.chart svg").count() == 7
+    assert page.locator("section.chart svg").count() == 8  # seven charts and shown → decided
     assert page.locator("#chart-trend polyline").count() == 3
     assert axe_violations(page) == []
     for summary in page.locator("summary").all():

@@ -22,7 +22,13 @@ from consent_sdk import ConsentManager
 from tests.integrations.helpers import decision, host_app
 from tests.ledger.test_migrations import OLD_COLUMNS, old_rows, previous_release_tables
 
-CONSENT_TABLES = {"consent_records", "consent_texts", "consent_seals", "consent_purges"}
+CONSENT_TABLES = {
+    "consent_records",
+    "consent_texts",
+    "consent_seals",
+    "consent_purges",
+    "consent_impressions",
+}
 
 # Flask-Migrate's generated env.py tries Flask-SQLAlchemy's deprecated get_engine() first.
 pytestmark = pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")

@@ -18,3 +18,16 @@ export async function call(path, method, body, attempt = 0) {
 
 /** Worth retrying: the network failed, the server is down or busy. Other 4xx will not change. */
 export const retryable = ({ status: s }) => !s || s > 499 || s == 408 || s == 429
+
+/**
+ * Count one page view that showed the banner (POST /impressions). Plain text, so no CORS
+ * preflight; no cookie goes with it (credentials: 'omit', which sendBeacon cannot do) and none
+ * comes back; keepalive, so it is not lost if the visitor leaves at once. Fire and forget.
+ */
+export const impression = () =>
+  fetch(cfg.api + '/impressions', {
+    method: 'POST',
+    body: JSON.stringify({ language: cfg.lang, policy_version: cfg.policy_version }),
+    credentials: 'omit',
+    keepalive: true,
+  }).catch(() => {})

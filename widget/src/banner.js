@@ -2,11 +2,14 @@
 // floating settings button shown once a decision exists (rule 8).
 import { button, doc, h, hc, root } from './dom.js'
 import { cfg, gpc, t } from './config.js'
+import { impression } from './api.js'
 
 let banner
 let fab
 let offline
 let isOffline
+// Whether this page view's impression is settled: counted, or not to be (decided at first).
+let counted
 
 /** The three choices of a layer: equal buttons, same number of clicks (rule 2). */
 export const buttons = last =>
@@ -23,6 +26,10 @@ export const buttons = last =>
  * button (the banner goes, and the keyboard focus moves from it to the button).
  */
 export function layers(decided) {
+  // The first time a layer shows: a visitor not decided (new, or asked again after a policy
+  // change) sees the banner, and the page view counts once. A page view that began decided
+  // never counts, not even after a withdrawal; the settings dialog never does.
+  counted ||= decided || impression()
   const focused = banner?.contains(doc.activeElement)
   banner = decided ? banner?.remove() : banner || showBanner()
   fab = decided ? fab || showFab() : fab?.remove()
