@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from .decorators import guarded_purposes
-from .ledger import chain, export, receipts, retention, rights
+from .ledger import chain, export, receipts, retention, rights, rollup
 from .ledger.keys import Keys
 
 consent_cli = AppGroup(
@@ -112,7 +112,8 @@ def _utc(value: datetime | None) -> datetime | None:
 )
 @SIGNED_ALL_SITES
 def seal(batch: int, grace: float, all_sites: bool) -> None:
-    """Seal this site's new records into its hash chain (safe to run from cron, even twice).
+    """Seal this site's new records into its hash chain (safe to run from cron, even twice),
+    then count them into the dashboard's rollup (as ``flask consent rollup``).
 
     Each site seals its own chain with its own key, so another site's verify never meets a
     seal it cannot check.
@@ -123,6 +124,31 @@ def seal(batch: int, grace: float, all_sites: bool) -> None:
     for s in done:
         click.echo(f"{s.site_id}: seal {s.seq}: {s.count} records up to id {s.last_id}")
     click.echo(f"sealed {sum(s.count for s in done)} records in {len(done)} seals")
+    _rollup(sites, rollup.DEFAULT_BATCH, grace)
+
+
+def _rollup(sites: list[str] | None, batch: int, grace: float) -> None:
+    done = rollup.run(_ext().ledger, sites_=sites, batch=batch, grace=grace)
+    click.echo(f"rolled up {sum(r.records for r in done)} records for the dashboard")
+
+
+@consent_cli.command("rollup")
+@click.option("--batch", default=rollup.DEFAULT_BATCH, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--grace",
+    default=rollup.DEFAULT_GRACE,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Count only records at least this many seconds old.",
+)
+@ALL_SITES
+def rollup_command(batch: int, grace: float, all_sites: bool) -> None:
+    """Count this site's new records into the dashboard's daily rollup (seal does it too).
+
+    Safe from cron, even twice or two at once: each record is counted once. The dashboard is
+    exact either way (it counts the records after the rollup live); the rollup keeps it fast.
+    """
+    _rollup(None if all_sites else [_own_site()], batch, grace)
 
 
 @consent_cli.command("verify")

@@ -79,6 +79,7 @@ class ConsentManager:
             app.instance_path,
         )
         from .impressions import views as _  # noqa: F401  (its table, then POST /impressions)
+        from .ledger import rollup as _rollup  # noqa: F401  (its tables join the metadata)
 
         ext = AppConsent(self, app, config, self._make_ledger(app, config), keys)
         app.config.setdefault("CONSENT_METRICS", False)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import uuid
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,12 +46,16 @@ if STORE not in ("sqlite", "postgres"):
 
 _PG_STORES: dict[Path, str] = {}  # folder -> URL of its schema (CONSENT_TEST_STORE=postgres)
 _PG_OPEN: dict[Path, Any] = {}  # folder -> the open postgres_schema() context
-_ENGINES: weakref.WeakSet[sa.Engine] = weakref.WeakSet()  # engines that connected in this test
+_ENGINES: list[sa.Engine] = []
+"""Engines that connected since the last dispose, held (not weakly: an engine the garbage
+collector takes in the middle of a test would leave its pooled connections to psycopg's
+ResourceWarning) until ``_dispose_engines`` closes their connections."""
 
 
 @sa.event.listens_for(sa.Engine, "engine_connect")
 def _seen(conn: sa.Connection) -> None:
-    _ENGINES.add(conn.engine)
+    if not any(e is conn.engine for e in _ENGINES):
+        _ENGINES.append(conn.engine)
 
 
 def _dispose_engines() -> None:

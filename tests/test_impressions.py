@@ -17,7 +17,8 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 
 from consent_sdk.impressions import Funnel, Shown, count, funnel, shown
-from consent_sdk.ledger import migrate
+from consent_sdk.impressions.funnel import recount
+from consent_sdk.ledger import migrate, rollup
 from tests.conftest import make_app
 
 URL = "/consent/impressions"
@@ -341,6 +342,22 @@ def test_the_funnel_counts_answers_to_the_banner_and_what_led_to_nothing(
         (day, "lv", VERSION): {"accept_all": 2, "reject_all": 1, "custom": 2},
         (day, "lv", "2027-01"): {"accept_all": 0, "reject_all": 1, "custom": 0},
     }
+    # Rolled up (twice: once), then more records after the watermark: the dashboard's funnel
+    # (rollup + tail) equals the recount of every record at each step.
+    ledger = app.extensions["consent"].ledger
+    period: dict[str, Any] = {"site": "default", "since": day, "until": day + timedelta(1)}
+    assert recount(ledger, **period) == got
+    rollup.run(ledger, grace=0)
+    rollup.run(ledger, grace=0)
+    assert funnel(ledger, **period) == got == recount(ledger, **period)
+    late = app.test_client()
+    impress(late)
+    decide(late, "reject_all", "banner")
+    rolled_and_tail = funnel(ledger, **period)
+    assert rolled_and_tail == recount(ledger, **period)
+    assert rolled_and_tail.answered == {"accept_all": 2, "reject_all": 3, "custom": 2}
+    rollup.run(ledger, grace=0)
+    assert funnel(ledger, **period) == rolled_and_tail
     # Another site's records and impressions are not this one's.
     with app.app_context():
         other = funnel(

@@ -6,7 +6,9 @@ exactly the ids that transaction deleted (``DELETE ... RETURNING id``), so:
 - a run killed halfway leaves whole chunks done and the rest untouched, and ``verify`` passes;
 - two runs at once never delete a record twice or write two tombstones for it (the second
   run's ``DELETE`` finds the rows gone and returns nothing);
-- running it again deletes nothing more: repeated runs equal one run.
+- running it again deletes nothing more: repeated runs equal one run;
+- the dashboard's rollup loses the purged records it had counted in the same transaction
+  (``rollup.forget``), so its counts equal a recount of the records left.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from . import rollup
 from .chain import tombstone_payload
 from .keys import Keys
 from .store import Ledger
@@ -79,16 +82,19 @@ def purge(
             if conn.dialect.name == "postgresql":
                 # Concurrent purges take different rows instead of queueing on the same ones.
                 ids_query = ids_query.with_for_update(skip_locked=True)
-            gone = sorted(
-                int(i)
-                for i in conn.execute(
+            deleted_rows = (
+                conn.execute(
                     sa.delete(records)
                     .where(records.c.id.in_(ids_query.scalar_subquery()))
-                    .returning(records.c.id)
-                ).scalars()
+                    .returning(*(records.c[name] for name in rollup.COUNTED))
+                )
+                .mappings()
+                .all()
             )
-            if not gone:
+            if not deleted_rows:
                 break
+            gone = sorted(int(r["id"]) for r in deleted_rows)
+            rollup.forget(conn, deleted_rows)
             row = {"record_ids": gone, "reason": "retention", "purged_at": now}
             kid, signature = keys.sign(tombstone_payload(row))
             conn.execute(purges.insert().values(**row, kid=kid, signature=signature))

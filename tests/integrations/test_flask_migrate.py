@@ -28,6 +28,9 @@ CONSENT_TABLES = {
     "consent_seals",
     "consent_purges",
     "consent_impressions",
+    "consent_daily_counts",
+    "consent_daily_answers",
+    "consent_rollup_marks",
 }
 
 # Flask-Migrate's generated env.py tries Flask-SQLAlchemy's deprecated get_engine() first.

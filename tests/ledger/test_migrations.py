@@ -22,7 +22,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from consent_sdk import ConsentManager
-from consent_sdk.ledger import migrate, tables
+from consent_sdk.ledger import migrate, rollup, tables
 from consent_sdk.ledger.store import create_own_engine
 from tests.conftest import SITE
 from tests.ledger.conftest import Site
@@ -435,3 +435,56 @@ def test_a_host_store_of_the_previous_release_names_the_missing_columns_and_is_n
     engine.dispose()
     with app.app_context():
         app.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_a_0004_store_gets_the_dashboard_rollup_empty_and_seal_fills_it(
+    tmp_path: Path, store_url: str
+) -> None:
+    from consent_sdk.admin import aggregates
+
+    site = Site(tmp_path, store_url)
+    try:
+        engine = create_own_engine(store_url)
+        with engine.begin() as conn:
+            command.upgrade(migrate.alembic_config(conn), "0004")
+        with engine.begin() as conn:
+            conn.execute(tables.records.insert(), old_rows(4))
+        assert revision(store_url) == ["0004"]
+        differences = {(d[0], d[1].name) for d in schema_differences(store_url)}
+        assert ("add_table", "consent_daily_counts") in differences
+        before = site.sql("select * from consent_records order by id")
+
+        site.decide({"analytics": True})  # first use: upgraded to 0005
+
+        assert revision(store_url) == [migrate.head()] == ["0005"]
+        assert schema_differences(store_url) == []
+        assert site.sql("select * from consent_records order by id")[:4] == before
+        assert site.sql("select count(*) from consent_daily_counts") == [(0,)]
+        ledger = site.app.extensions["consent"].ledger
+        today = datetime.now(UTC).date()
+        period = aggregates.Period(today - timedelta(days=1), today)
+        purposes = ("analytics",)
+        # Nothing rolled up yet: the dashboard counts every record live, as before 0005.
+        shown = aggregates.overview(ledger, site="default", period=period, purposes=purposes)
+        assert shown.decisions == 5
+        sealed = site.cli("seal", "--grace", "0")
+        assert "rolled up 5 records" in sealed.output, sealed.output
+        assert site.sql("select sum(count) from consent_daily_counts") == [(5,)]
+        assert site.sql("select last_id from consent_rollup_marks") == [(max(site.ids()),)]
+        again = aggregates.overview(ledger, site="default", period=period, purposes=purposes)
+        assert (
+            again
+            == shown
+            == aggregates.recount(ledger, site="default", period=period, purposes=purposes)
+        )
+
+        # Downgrading drops the counts only: every record stays.
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0004")
+        inspector = sa.inspect(engine)
+        assert not inspector.has_table(rollup.counts.name)
+        assert not inspector.has_table(rollup.marks.name)
+        assert len(site.ids()) == 5
+        engine.dispose()
+    finally:
+        site.close()
