@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import click
@@ -261,9 +261,21 @@ def stats(
 ) -> None:
     """This site's decisions and grant rates per purpose, per day and per policy version
     (JSON): sites ask for different purposes, so their rates are not mixed unless asked."""
-    figures = export.stats(
-        _ext().ledger, since=_utc(since), until=_utc(until), site=_sites(site, all_sites)
-    )
+    from .impressions.funnel import recount
+
+    chosen = _sites(site, all_sites)
+    ledger = _ext().ledger
+    figures = export.stats(ledger, since=_utc(since), until=_utc(until), site=chosen)
+    if chosen is not None:
+        # The dashboard's shown -> decided, recounted from the records (it reads the rollup).
+        first = since.date() if since else date(2000, 1, 1)
+        end = until.date() if until else datetime.now(UTC).date() + timedelta(days=1)
+        f = recount(ledger, site=chosen, since=first, until=end)
+        figures["shown_decided"] = {
+            "shown": f.shown.total,
+            "answered": f.answered,
+            "nothing": f.nothing,
+        }
     click.echo(json.dumps(figures, indent=2))
 
 

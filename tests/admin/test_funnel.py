@@ -8,6 +8,7 @@ in the settings, a withdrawal itself and the server's GPC records answer no bann
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,14 @@ def test_banners_shown_and_what_they_led_to(tmp_path: Path) -> None:
         ["Chose purposes", "1", "8", "0.125"],
         ["Nothing (left or browsed on)", "4", "8", "0.5"],
     ]
+    # The same figures from the command line, recounted from the records.
+    result = app.test_cli_runner().invoke(args=["consent", "stats"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["shown_decided"] == {
+        "shown": 8,
+        "answered": {"accept_all": 1, "reject_all": 2, "custom": 1},
+        "nothing": 4,
+    }
     per_day = [r for r in rows[6:] if r]
     assert per_day[0] == [
         "day",
