@@ -116,7 +116,10 @@ def test_a_decision_still_queued_for_one_app_is_not_sent_to_the_other(
     url = two_apps(tmp_path, live_server)
     page.route("**/a/consent/state", lambda route: route.abort())  # /a is unreachable
     page.goto(url + "/a/")
-    page.click(f'{BANNER} [data-consent-action="accept-all"]')
+    # The widget sends a decision once the tags it started have loaded (up to a second
+    # later): wait for that delivery to have failed, not only for the queue to hold it.
+    with page.expect_event("requestfailed", lambda r: r.url.endswith("/a/consent/state")):
+        page.click(f'{BANNER} [data-consent-action="accept-all"]')
     page.wait_for_function(f"() => localStorage.getItem('{PENDING}')")
     page.unroute("**/a/consent/state")
 
