@@ -85,6 +85,41 @@ def test_lost_answer_is_retried_and_recorded_once(site: Any, page: Any) -> None:
     assert ran(page) == []
 
 
+def test_a_stored_decision_whose_answer_and_cookie_were_lost_is_sent_again_as_new(
+    site: Any, page: Any
+) -> None:
+    # The server stored the visitor's first decision, but neither the answer nor its cookie
+    # reached the browser. Without the cookie the retry of that event id looks like someone
+    # replaying another visitor's id, so the server refuses it (409, nothing signed); the
+    # widget then sends the same decision once more under a new event id, and it holds.
+    server = site()
+    event_ids: list[str] = []
+
+    def lose_first_answer_and_cookie(route: Any) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        event_ids.append(json.loads(route.request.post_data)["event_id"])
+        response = route.fetch()
+        if len(event_ids) == 1:
+            page.context.clear_cookies()  # the Set-Cookie is lost with the answer
+            route.fulfill(status=502, body="bad gateway")
+        else:
+            route.fulfill(response=response)
+
+    page.route(STATE, lose_first_answer_and_cookie)
+    page.goto(server.url + "/")
+    page.click(f'{BANNER} [data-consent-action="accept-all"]')
+    wait_delivered(page)
+    assert len(event_ids) == 3
+    assert event_ids[0] == event_ids[1] != event_ids[2]  # the retry, then the new event
+    records = history(page)
+    assert [r["action"] for r in records] == ["accept_all"]  # the visitor's own, by the cookie
+    assert page.evaluate("ConsentSDK.has('analytics')") is True
+    page.reload()
+    assert page.locator(BANNER).count() == 0  # remembered: the cookie came with the answer
+
+
 def test_client_error_is_not_retried_for_ever(site: Any, page: Any) -> None:
     server = site()
     calls: list[int] = []

@@ -6,7 +6,7 @@ import { ACTION, GATE, PURPOSE } from './constants.js'
 import { doc, domReady, h } from './dom.js'
 import { cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
-import { enqueue, flush, listen, prune } from './store.js'
+import { enqueue, flush, listen, prune, uuid } from './store.js'
 import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
 import { vendorsDefault, vendorsUpdate } from './vendors.js'
 import { clearCookies, gate, idle } from './gate.js'
@@ -59,7 +59,6 @@ function stored() {
  * blob: URL ends in one in any context (File API: "blob:" origin "/" UUID), but creating one
  * asks the browser process, on the click's path.
  */
-const uuid = () => crypto.randomUUID?.() || URL.createObjectURL(new Blob()).slice(-36)
 
 /** Bring the page in line with the state: gated content, cookies, and which layer shows. */
 function render() {
@@ -121,7 +120,7 @@ function decide(choice, action, source) {
  */
 function onRefused(err, item) {
   setOffline(false)
-  if (item.b.event_id == latestId)
+  if ((item.o || item.b.event_id) == latestId)
     apply({
       ...prior,
       purposes: complete(id => item.b.purposes[id] === true && prior.purposes[id]),

@@ -15,8 +15,11 @@ function stored() {
 
 /**
  * This app's pending items, oldest first: {a: API, m: method, v: policy version, b: Decision
- * body with event_id}. Each app sends only its own. Storage disabled: the ones in memory.
+ * body with event_id, o: the event id it had before a conflict renewed it}. Each app sends only its own. Storage disabled: the ones in memory.
  */
+/** A new event id (crypto.randomUUID, or a blob URL's uuid where it is missing). */
+export const uuid = () => crypto.randomUUID?.() || URL.createObjectURL(new Blob()).slice(-36)
+
 let memory
 const items = () => memory || stored().filter(i => i.a == cfg.api)
 
@@ -78,6 +81,14 @@ export async function flush() {
     if (retryable(err)) {
       setTimeout(flush, Math.min(1e3 * 2 ** attempt++, 6e4))
       return onResult(null)
+    }
+    // Our own event id is taken: an earlier delivery was stored but its answer (and cookie)
+    // was lost, and without the cookie the server cannot tell us from someone replaying the
+    // id. The same decision goes once more as a new event (the first record stays, unlinked).
+    if (err.body?.error == 'event_id_conflict' && !item.o) {
+      const id = item.b.event_id
+      keep(items().map(i => (i.b.event_id == id ? { ...i, o: id, b: { ...i.b, event_id: uuid() } } : i)))
+      return flush()
     }
     // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever, and
     // say so (never fail silently).
