@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..ledger import rollup
-from ..ledger.store import Ledger
+from ..ledger.store import Ledger, record_sites
 from ..ledger.tables import records
 
 CHOICES = ("accept_all", "reject_all", "custom", "withdrawn")
@@ -268,19 +268,7 @@ def recount(ledger: Ledger, *, site: str, period: Period, purposes: Sequence[str
 
 
 def sites(ledger: Ledger) -> list[str]:
-    """The site ids present in the store, for the site picker.
-
-    One index probe per site (the least site id above the last one found, on
-    ``ix_consent_records_site_id_id``), not a ``DISTINCT`` that reads every record: the
-    picker is on every page, and a store holds millions of records but a handful of sites.
-    """
-    found: list[str] = []
+    """The site ids present in the store, for the site picker (on every page: one index
+    probe per site, ``record_sites``)."""
     with ledger.engine.connect() as conn:
-        while True:
-            query = sa.select(sa.func.min(records.c.site_id))
-            if found:
-                query = query.where(records.c.site_id > found[-1])
-            site = conn.execute(query).scalar_one_or_none()
-            if site is None:
-                return found
-            found.append(str(site))
+        return record_sites(conn)

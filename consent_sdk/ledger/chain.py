@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from . import canonical as c
 from .keys import Keys, verify_signature
-from .store import Ledger
+from .store import Ledger, record_sites
 from .tables import purges, records, seals
 
 DEFAULT_BATCH = 1000
@@ -75,15 +75,7 @@ def _sites(ledger: Ledger) -> list[str]:
     """
     with ledger.engine.connect() as conn:
         found = set(conn.execute(sa.select(seals.c.site_id).distinct()).scalars())
-        last: str | None = None
-        while True:
-            query = sa.select(sa.func.min(records.c.site_id))
-            if last is not None:
-                query = query.where(records.c.site_id > last)
-            last = conn.execute(query).scalar_one_or_none()
-            if last is None:
-                return sorted(found)
-            found.add(last)
+        return sorted(found.union(record_sites(conn)))
 
 
 def _last_seal(conn: sa.Connection, site: str) -> Mapping[Any, Any] | None:

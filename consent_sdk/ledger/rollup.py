@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .store import Ledger
+from .store import Ledger, record_sites
 from .tables import metadata, records
 
 DEFAULT_BATCH = 10_000
@@ -389,17 +389,9 @@ def _stored_key(row: Mapping[Any, Any]) -> tuple[Any, ...]:
 
 
 def sites(ledger: Ledger) -> list[str]:
-    """Every site with records (one index probe per site, as ``chain`` finds them)."""
-    found: list[str] = []
+    """Every site with records (``record_sites``)."""
     with ledger.engine.connect() as conn:
-        while True:
-            query = sa.select(sa.func.min(records.c.site_id))
-            if found:
-                query = query.where(records.c.site_id > found[-1])
-            site = conn.execute(query).scalar_one_or_none()
-            if site is None:
-                return found
-            found.append(str(site))
+        return record_sites(conn)
 
 
 def run(
