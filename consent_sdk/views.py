@@ -156,10 +156,17 @@ def get_state() -> Response:
     return _no_store(jsonify(_current_state().to_dict()))
 
 
-def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
-    """Parse and validate a JSON body; every problem is a 400 naming the field."""
-    ext = _ext()
-    limit = ext.config.max_body_bytes
+def _load(
+    schema: Schema,
+    *,
+    required: bool,
+    limit: int | None = None,
+    types: tuple[str, ...] = ("application/json",),
+) -> dict[str, Any]:
+    """Parse and validate a JSON body of at most ``limit`` bytes (``CONSENT_MAX_BODY_BYTES``)
+    sent as one of ``types``; every problem is a 400 naming the field."""
+    if limit is None:
+        limit = _ext().config.max_body_bytes
     length = request.content_length
     if length is not None and length > limit:
         raise InvalidRequest(f"The body is larger than {limit} bytes.", {"body": ["Too large."]})
@@ -178,10 +185,11 @@ def _load(schema: Schema, *, required: bool) -> dict[str, Any]:
         raise InvalidRequest(f"The body is larger than {limit} bytes.", {"body": ["Too large."]})
     if not raw and not required:
         return dict(schema.load({}))
-    if request.mimetype != "application/json":
+    if request.mimetype not in types:
+        named = " or ".join(types)
         raise InvalidRequest(
-            "Send the body as JSON with Content-Type: application/json.",
-            {"body": ["Content-Type must be application/json."]},
+            f"Send the body as JSON with Content-Type: {named}.",
+            {"body": [f"Content-Type must be {named}."]},
         )
     if not raw:
         raise InvalidRequest("The body is empty.", {"body": ["A JSON object is required."]})

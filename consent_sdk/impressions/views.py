@@ -9,20 +9,17 @@ cross-origin POST, so the origin check still keeps other sites' pages out.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, current_app, request
 from flask.blueprints import BlueprintSetupState
-from marshmallow import ValidationError
-from werkzeug.exceptions import Conflict, HTTPException
+from werkzeug.exceptions import Conflict
 
 from ..exceptions import ConsentError, InvalidRequest, RateLimited, json_response
 from ..limits import WriteLimiter
 from ..origin import check_origin
-from ..schemas import flatten_errors
 from ..state import _ext
-from ..views import blueprint
+from ..views import _load, blueprint
 from . import store
 from .schema import ImpressionSchema
 
@@ -83,40 +80,9 @@ def _limit() -> None:
 
 
 def _body() -> dict[str, Any]:
-    """The JSON object sent (as JSON or plain text), at most ``MAX_BYTES``; else a 400."""
-    length = request.content_length
-    if length is not None and length > MAX_BYTES:
-        raise InvalidRequest(
-            f"The body is larger than {MAX_BYTES} bytes.", {"body": ["Too large."]}
-        )
-    try:
-        raw = request.stream.read(MAX_BYTES + 1)
-    except HTTPException:
-        raise
-    except Exception:  # a broken chunked body: the client's fault, a 400
-        raise InvalidRequest(
-            "The body could not be read.", {"body": ["Unreadable body."]}
-        ) from None
-    if len(raw) > MAX_BYTES:
-        raise InvalidRequest(
-            f"The body is larger than {MAX_BYTES} bytes.", {"body": ["Too large."]}
-        )
-    if request.mimetype not in TYPES:
-        raise InvalidRequest(
-            "Send the body as JSON, with Content-Type application/json or text/plain.",
-            {"body": ["Content-Type must be application/json or text/plain."]},
-        )
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise InvalidRequest("The body is not valid JSON.", {"body": ["Invalid JSON."]}) from None
-    if not isinstance(data, dict):
-        raise InvalidRequest("The body must be a JSON object.", {"body": ["Must be an object."]})
-    try:
-        return dict(_SCHEMA.load(data))
-    except ValidationError as exc:
-        fields = flatten_errors(exc.messages)
-        raise InvalidRequest("Invalid field: " + ", ".join(sorted(fields)) + ".", fields) from None
+    """The JSON object sent (as JSON or plain text, the widget's way past a CORS preflight),
+    at most ``MAX_BYTES``; else a 400 naming the problem, as for decisions."""
+    return _load(_SCHEMA, required=True, limit=MAX_BYTES, types=TYPES)
 
 
 @blueprint.post("/impressions")
