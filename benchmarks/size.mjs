@@ -59,9 +59,16 @@ const row = (name, raw, min) => ({
 
 const js = readFileSync(resolve(root, "consent_sdk/static/consent.js"));
 const css = readFileSync(resolve(root, "consent_sdk/static/consent.css"));
+const dialogJs = readFileSync(resolve(root, "consent_sdk/static/consent-dialog.js"));
+const dialogCss = readFileSync(resolve(root, "consent_sdk/static/consent-dialog.css"));
 const files = [
   row("consent.js", await unminified("src/index.js", "iife"), js),
   row("consent.css", await unminified("styles/consent.css"), css),
+];
+/** The settings dialog's own files, loaded the first time a visitor opens it. */
+const dialogFiles = [
+  row("consent-dialog.js", await unminified("src/dialog.js", "iife"), dialogJs),
+  row("consent-dialog.css", await unminified("styles/dialog.css"), dialogCss),
 ];
 const both = Buffer.concat([js, css]);
 const total = {
@@ -91,17 +98,20 @@ async function configs() {
 }
 const configByLang = await configs();
 
-/** consent.js?lang=xx of each language: served by --config, else made by WidgetFiles.bundle. */
+/**
+ * consent.js?lang=xx and consent-dialog.js?lang=xx of each language: served by --config, else
+ * made by WidgetFiles.bundle and dialog_bundle.
+ */
 async function bundles() {
   const out = {};
+  const dialogs = {};
+  const get = async (url) => Buffer.from(await (await fetch(url)).arrayBuffer());
   if (values.config) {
-    for (const lang in configByLang)
-      out[lang] = Buffer.from(
-        await (
-          await fetch(`${values.config}/consent.js?lang=${lang}`)
-        ).arrayBuffer(),
-      );
-    return { out, exact: true };
+    for (const lang in configByLang) {
+      out[lang] = await get(`${values.config}/consent.js?lang=${lang}`);
+      dialogs[lang] = await get(new URL(configByLang[lang].dialog, values.config).href);
+    }
+    return { out, dialogs, exact: true };
   }
   const venv = resolve(root, ".venv/bin/python");
   const python = process.env.PYTHON || (existsSync(venv) ? venv : "python3");
@@ -110,7 +120,9 @@ async function bundles() {
     "from consent_sdk.widgetfiles import WidgetFiles",
     "files = WidgetFiles()",
     "configs = json.load(sys.stdin)",
-    "json.dump({k: files.bundle(c)[0].decode() for k, c in configs.items()}, sys.stdout)",
+    "css = '/consent/consent-dialog.css?v=' + files.versions['consent-dialog.css']",
+    "json.dump({k: [files.bundle(c)[0].decode(), files.dialog_bundle(c, css)[0].decode()]",
+    "           for k, c in configs.items()}, sys.stdout)",
   ].join("\n");
   try {
     const made = JSON.parse(
@@ -120,8 +132,11 @@ async function bundles() {
         stdio: ["pipe", "pipe", "ignore"],
       }).toString(),
     );
-    for (const lang in made) out[lang] = Buffer.from(made[lang]);
-    return { out, exact: true };
+    for (const lang in made) {
+      out[lang] = Buffer.from(made[lang][0]);
+      dialogs[lang] = Buffer.from(made[lang][1]);
+    }
+    return { out, dialogs, exact: true };
   } catch {
     // No consent_sdk to import: the same wrapper around the whole, untrimmed config.
     for (const [lang, c] of Object.entries(configByLang))
@@ -130,10 +145,10 @@ async function bundles() {
         js,
         Buffer.from(`})(${JSON.stringify(c)});`),
       ]);
-    return { out, exact: false };
+    return { out, dialogs, exact: false };
   }
 }
-const { out: bundleByLang, exact } = await bundles();
+const { out: bundleByLang, dialogs: dialogByLang, exact } = await bundles();
 
 /** Texts + purposes of each language (minified JSON), as they weigh on their own. */
 const langs = Object.entries(configByLang).map(([lang, c]) => {
@@ -163,6 +178,15 @@ const firstVisit = Object.entries(bundleByLang).map(([lang, bundle]) => {
   };
 });
 
+/** What the first opening of the dialog adds in each language: its bundle and stylesheet. */
+const dialogOpening = Object.entries(dialogByLang).map(([lang, bundle]) => ({
+  name: `opening the dialog: ${lang} (script + texts, css)`,
+  raw: bundle.length + dialogCss.length,
+  min: bundle.length + dialogCss.length,
+  gzip: gzip(bundle) + dialogFiles[1].gzip,
+  brotli: brotli(bundle) + dialogFiles[1].brotli,
+}));
+
 if (values.json) {
   console.log(
     JSON.stringify(
@@ -174,6 +198,8 @@ if (values.json) {
         first_visit: firstVisit,
         first_visit_budget: FIRST_VISIT_BUDGET,
         first_visit_exact: exact,
+        dialog_files: dialogFiles,
+        dialog_opening: dialogOpening,
       },
       null,
       2,
@@ -184,7 +210,7 @@ if (values.json) {
   console.log(
     "| file | raw | min | gzip -9 | brotli 11 |\n|---|---:|---:|---:|---:|",
   );
-  for (const r of [...files, total, ...langs, ...firstVisit]) {
+  for (const r of [...files, total, ...langs, ...firstVisit, ...dialogFiles, ...dialogOpening]) {
     const name = r === total ? `**${r.name}**` : r.name;
     console.log(
       `| ${name} | ${fmt(r.raw)} | ${fmt(r.min)} | ${fmt(r.gzip)} | ${fmt(r.brotli)} |`,

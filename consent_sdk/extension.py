@@ -193,6 +193,7 @@ class AppConsent:
         self.undecided = undecided_state(config)
         self.widget = WidgetFiles()
         self._bundles: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._dialogs: dict[tuple[str, str], tuple[bytes, str]] = {}
         self._public: dict[str, dict[str, Any]] = {}
         self._keys: tuple[Any, ...] = ()
         self._codec: CookieCodec | None = None
@@ -302,21 +303,38 @@ class AppConsent:
     def request_config(self, lang: str | None) -> dict[str, Any]:
         """What the widget is given: ``public_config`` with the policy link under the app's
         root (under ``SCRIPT_NAME=/site``, ``"/privacy"`` means ``/site/privacy``), the
-        stylesheet's versioned URL, the name of the readable choice cookie and the visitor's
-        receipt page (linked from the settings dialog).
+        stylesheet's versioned URL, the name of the readable choice cookie, the visitor's
+        receipt page (linked from the settings dialog) and the dialog's versioned URL.
         """
         cached = self.public_config(lang)
         root = request.script_root
         url = cached["policy_url"]
         if root and url and url.startswith("/") and not url.startswith("//"):
             url = root + url
+        lang = cached["lang"]
+        _, dialog = self.dialog_bundle(lang)
         return {
             **cached,
             "policy_url": url,
             "css": url_for("consent.stylesheet", v=self.widget.versions["consent.css"]),
             "choice_cookie": self.config.choice_cookie_name,
-            "receipt_url": url_for("consent.receipt_page", lang=cached["lang"]),
+            "receipt_url": url_for("consent.receipt_page", lang=lang),
+            "dialog": url_for("consent.dialog", lang=lang, v=dialog),
         }
+
+    def dialog_bundle(self, lang: str) -> tuple[bytes, str]:
+        """The settings dialog's file with what it shows in ``lang`` (per app root), built
+        once."""
+        key = (lang, request.script_root)
+        hit = self._dialogs.get(key)
+        if hit is None:
+            config = {
+                **self.public_config(lang),
+                "receipt_url": url_for("consent.receipt_page", lang=lang),
+            }
+            css = url_for("consent.dialog_stylesheet", v=self.widget.versions["consent-dialog.css"])
+            hit = self._dialogs[key] = self.widget.dialog_bundle(config, css)
+        return hit
 
     def bundle(self, lang: str) -> tuple[bytes, str]:
         """The widget with ``lang``'s config bundled in (per app root), built once."""

@@ -34,7 +34,12 @@ STORE_DOWN = (
 dropped, timed out, a file that cannot be opened, locked too long): a 503 to retry. An
 ``IntegrityError`` or a ``ProgrammingError`` is a bug, and stays a 500."""
 
-_CONTENT_TYPES = {"consent.js": "text/javascript", "consent.css": "text/css"}
+_CONTENT_TYPES = {
+    "consent.js": "text/javascript",
+    "consent.css": "text/css",
+    "consent-dialog.js": "text/javascript",
+    "consent-dialog.css": "text/css",
+}
 
 
 def _json_error(exc: HTTPException) -> BaseResponse:
@@ -115,10 +120,15 @@ def _no_store(response: Response) -> Response:
 
 @blueprint.get("/consent.js", defaults={"name": "consent.js"}, endpoint="script")
 @blueprint.get("/consent.css", defaults={"name": "consent.css"}, endpoint="stylesheet")
+@blueprint.get("/consent-dialog.js", defaults={"name": "consent-dialog.js"}, endpoint="dialog")
+@blueprint.get(
+    "/consent-dialog.css", defaults={"name": "consent-dialog.css"}, endpoint="dialog_stylesheet"
+)
 def static_file(name: str) -> Response:
     """The widget. ``consent.js?lang=xx`` bundles that language's config (what
-    ``consent_banner()`` links); a URL with the current ``?v=`` hash may be cached for a year
-    by anyone: it is the same for every visitor.
+    ``consent_banner()`` links), ``consent-dialog.js?lang=xx`` what the settings dialog shows
+    in it (the widget's config names that URL); a URL with the current ``?v=`` hash may be
+    cached for a year by anyone: it is the same for every visitor.
 
     Gzip (-9, compressed once per version) when ``Accept-Encoding`` allows it, with its own
     ETag (``<version>-gzip``) and ``Vary: Accept-Encoding``; brotli is the reverse proxy's.
@@ -127,6 +137,8 @@ def static_file(name: str) -> Response:
     lang = request.args.get("lang")
     if name == "consent.js" and lang is not None:
         body, version = ext.bundle(ext.config.language(lang))
+    elif name == "consent-dialog.js" and lang is not None:
+        body, version = ext.dialog_bundle(ext.config.language(lang))
     else:
         body, version = ext.widget.files[name], ext.widget.versions[name]
     immutable = request.args.get("v") == version

@@ -4,6 +4,11 @@
 immutable under its hash, the same bytes for every visitor, so the page that loads it carries
 nothing but two tags and stays cacheable by any cache. Without ``lang`` it is the bare widget,
 which asks ``GET /config`` itself (a page not built with Flask).
+
+The settings dialog is a file of its own, ``consent-dialog.js?lang=en``, which the widget loads
+the first time a visitor opens the dialog: what only the dialog shows (the purposes'
+descriptions and legal bases, the dialog's texts, the receipt link, its stylesheet's URL) is
+bundled there and left out of the widget's bundle, so a first visit does not download it.
 """
 
 from __future__ import annotations
@@ -15,9 +20,18 @@ from pathlib import Path
 from typing import Any
 
 STATIC = Path(__file__).parent / "static"
-NAMES = ("consent.js", "consent.css")
+NAMES = ("consent.js", "consent.css", "consent-dialog.js", "consent-dialog.css")
 CONFIG_NAME = "__CONSENT_CONFIG__"
 """The free name the widget reads its bundled config from (widget/src/config.js)."""
+DIALOG_NAME = "__CONSENT_DIALOG__"
+"""The free name the dialog's file reads what it shows from (widget/src/dialog.js)."""
+DIALOG_TEXTS = frozenset(
+    {"always_on", "basis_label", "close", "cookies_label", "dialog_text", "dialog_title"}
+    | {"receipt_link", "save"}
+)
+"""Texts only the settings dialog shows (and every ``basis_*``): in its file, not the widget's."""
+DIALOG_PURPOSE_KEYS = ("description", "basis")
+"""What only the dialog shows of each purpose."""
 UNREAD = frozenset({"texts_hash"})
 """Config keys the widget never reads (it is in ``GET /config`` for the site's own use)."""
 OPTIONAL = frozenset({"cookie_domain", "policy_url"})
@@ -35,10 +49,35 @@ def widget_config(config: dict[str, Any]) -> dict[str, Any]:
     }
     if "purposes" in out:
         out["purposes"] = [
-            {key: value for key, value in purpose.items() if key != "required" or value}
+            {
+                key: value
+                for key, value in purpose.items()
+                if (key != "required" or value) and key not in DIALOG_PURPOSE_KEYS
+            }
             for purpose in out["purposes"]
         ]
+    if "texts" in out:
+        out["texts"] = {k: v for k, v in out["texts"].items() if not _dialog_text(k)}
+    out.pop("receipt_url", None)
     return out
+
+
+def dialog_config(config: dict[str, Any], css: str) -> dict[str, Any]:
+    """What the dialog's file carries of ``config``: what ``widget_config`` leaves out, and
+    ``css``, the dialog stylesheet's URL."""
+    return {
+        "css": css,
+        "receipt_url": config.get("receipt_url"),
+        "texts": {k: v for k, v in config["texts"].items() if _dialog_text(k)},
+        "purposes": {
+            p["id"]: {key: p[key] for key in DIALOG_PURPOSE_KEYS if key in p}
+            for p in config["purposes"]
+        },
+    }
+
+
+def _dialog_text(key: str) -> bool:
+    return key in DIALOG_TEXTS or key.startswith("basis_")
 
 
 def _version(body: bytes) -> str:
@@ -64,16 +103,16 @@ class WidgetFiles:
     def bundle(self, config: dict[str, Any]) -> tuple[bytes, str]:
         """The widget wrapped in a function whose argument is ``config`` (as ``widget_config``
         trims it); and its version."""
-        data = json.dumps(
-            widget_config(config), ensure_ascii=False, separators=(",", ":"), sort_keys=True
-        )
+        return self._wrap("consent.js", CONFIG_NAME, widget_config(config))
+
+    def dialog_bundle(self, config: dict[str, Any], css: str) -> tuple[bytes, str]:
+        """The dialog's file with what it shows of ``config`` and its stylesheet's URL ``css``
+        (``dialog_config``); and its version."""
+        return self._wrap("consent-dialog.js", DIALOG_NAME, dialog_config(config, css))
+
+    def _wrap(self, name: str, argument: str, data: dict[str, Any]) -> tuple[bytes, str]:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         body = b"".join(
-            [
-                f"(function({CONFIG_NAME}){{".encode(),
-                self.files["consent.js"],
-                b"})(",
-                data.encode(),
-                b");",
-            ]
+            [f"(function({argument}){{".encode(), self.files[name], b"})(", text.encode(), b");"]
         )
         return body, _version(body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -359,6 +360,42 @@ def test_widget_files_are_served_with_long_caching_only_for_the_current_version(
     assert bundled.text.startswith("(function(__CONSENT_CONFIG__){") and "Piekrist" in bundled.text
     again = client.get(f"/consent/consent.js?lang=lv&v={bundled.headers['ETag'].strip(chr(34))}")
     assert again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_the_dialog_file_carries_what_only_the_dialog_shows_and_the_bundle_leaves_it_out(
+    app: Flask, client: Any
+) -> None:
+    """Every text and purpose field of GET /config is in exactly one of the two files a visitor
+    may load (the widget's bundle, the dialog's), in the same language."""
+    full = client.get("/consent/config?lang=lv").json
+    bundle = client.get("/consent/consent.js?lang=lv").text
+    bundled = json.loads(bundle[bundle.rindex("})(") + 3 : -2])
+    dialog_url = bundled["dialog"]
+    assert dialog_url == full["dialog"] and "lang=lv" in dialog_url and "v=" in dialog_url
+    dialog = client.get(dialog_url)
+    assert dialog.status_code == 200 and dialog.mimetype == "text/javascript"
+    assert dialog.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert dialog.text.startswith("(function(__CONSENT_DIALOG__){")
+    shown = json.loads(dialog.text[dialog.text.rindex("})(") + 3 : -2])
+
+    assert set(bundled["texts"]) | set(shown["texts"]) == set(full["texts"])
+    assert not set(bundled["texts"]) & set(shown["texts"])
+    assert {"dialog_title", "save", "basis_label", "close"} <= set(shown["texts"])
+    assert {"banner_title", "accept_all", "reject_all", "customize"} <= set(bundled["texts"])
+    for purpose in full["purposes"]:
+        [small] = [p for p in bundled["purposes"] if p["id"] == purpose["id"]]
+        assert small["label"] == purpose["label"] and small["cookies"] == purpose["cookies"]
+        assert "description" not in small and "basis" not in small
+        assert shown["purposes"][purpose["id"]] == {
+            "description": purpose["description"],
+            "basis": purpose["basis"],
+        }
+    assert "receipt_url" not in bundled and shown["receipt_url"] == full["receipt_url"]
+    css = client.get(shown["css"])
+    assert css.mimetype == "text/css" and ".csdk-dialog" in css.text
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # The page's own stylesheet no longer carries the dialog's rules.
+    assert ".csdk-dialog" not in client.get("/consent/consent.css").text
 
 
 def test_concurrent_decisions_on_one_sqlite_file_are_all_kept(tmp_path: Path) -> None:

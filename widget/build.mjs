@@ -1,5 +1,7 @@
-// Build the widget: widget/src/index.js -> one minified IIFE, widget/styles/consent.css -> one
-// minified stylesheet, both written to consent_sdk/static/ (committed, served by the blueprint).
+// Build the widget: widget/src/index.js and the settings dialog it loads on demand,
+// widget/src/dialog.js -> a minified IIFE each; widget/styles/consent.css and dialog.css -> a
+// minified stylesheet each; all written to consent_sdk/static/ (committed, served by the
+// blueprint).
 //   npm run build                      -> ../consent_sdk/static/
 //   npm run build -- --outdir DIR      -> DIR (the build check compares it with the committed ones)
 //   CONSENT_WIDGET_OUTDIR=DIR npm run build
@@ -29,38 +31,44 @@ const common = {
   logLevel: 'warning',
 }
 
-// The modules as one ES module (esbuild), minified as one scope and wrapped in an IIFE (terser).
-const bundled = await esbuild.build({
-  ...common,
-  entryPoints: ['src/index.js'],
-  format: 'esm',
-  write: false,
-})
-const { code } = await minify(bundled.outputFiles[0].text, {
-  ecma: 2020,
-  module: true,
-  compress: {
-    passes: 3,
-    inline: 1,
-    unsafe: true,
-    unsafe_arrows: true,
-    pure_getters: true,
-    drop_debugger: true,
-    // Keeps if/else as statements where joining them into ?: would not pay: a few bytes
-    // smaller gzipped (benchmarks/size.mjs), the same code otherwise.
-    conditionals: false,
-  },
-  // Internal properties named _x (e.g. an iframe's _ph placeholder) shrink to one letter.
-  mangle: { properties: { regex: /^_/ } },
-  format: { comments: false },
-})
+// Two scripts: the widget (src/index.js) and the settings dialog it loads on demand
+// (src/dialog.js). Each is its modules as one ES module (esbuild), minified as one scope and
+// wrapped in an IIFE (terser).
+async function script(entry, name) {
+  const bundled = await esbuild.build({
+    ...common,
+    entryPoints: [entry],
+    format: 'esm',
+    write: false,
+  })
+  const { code } = await minify(bundled.outputFiles[0].text, {
+    ecma: 2020,
+    module: true,
+    compress: {
+      passes: 3,
+      inline: 1,
+      unsafe: true,
+      unsafe_arrows: true,
+      pure_getters: true,
+      drop_debugger: true,
+      // Keeps if/else as statements where joining them into ?: would not pay: a few bytes
+      // smaller gzipped (benchmarks/size.mjs), the same code otherwise.
+      conditionals: false,
+    },
+    // Internal properties named _x (e.g. an iframe's _ph placeholder) shrink to one letter.
+    mangle: { properties: { regex: /^_/ } },
+    format: { comments: false },
+  })
+  writeFileSync(resolve(outdir, name), `(()=>{${code}})();\n`)
+}
 mkdirSync(outdir, { recursive: true })
-writeFileSync(resolve(outdir, 'consent.js'), `(()=>{${code}})();\n`)
+await script('src/index.js', 'consent.js')
+await script('src/dialog.js', 'consent-dialog.js')
 
 await esbuild.build({
   ...common,
-  entryPoints: { consent: 'styles/consent.css' },
+  entryPoints: { consent: 'styles/consent.css', 'consent-dialog': 'styles/dialog.css' },
   minify: true,
   outdir,
 })
-console.log(`built consent.js and consent.css in ${outdir}`)
+console.log(`built consent.js, consent.css, consent-dialog.js and consent-dialog.css in ${outdir}`)

@@ -11,6 +11,7 @@ from tests.browser.widget import (
     build_app,
     cookie_names,
     history,
+    open_dialog,
     ran,
     wait_delivered,
 )
@@ -246,7 +247,7 @@ def test_rule_08_settings_button_on_every_page_after_a_decision(site: Any, page:
     assert page.locator(SETTINGS).count() == 0
     choose(page, "reject-all")
     page.goto(server.url + "/?next")
-    page.click(SETTINGS)
+    open_dialog(page, SETTINGS)
     assert page.locator(DIALOG).is_visible()
 
 

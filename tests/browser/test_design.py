@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from tests.browser.widget import AXE, BANNER, DIALOG, contrast, history, wait_delivered
+from tests.browser.widget import (
+    AXE,
+    BANNER,
+    DIALOG,
+    contrast,
+    history,
+    open_dialog,
+    wait_delivered,
+)
 
 CHOICES = ("accept-all", "reject-all", "customize")
 STYLE_KEYS = ("fontWeight", "fontSize", "fontFamily", "color", "backgroundColor", "borderColor")
@@ -51,7 +59,7 @@ def test_rule_02_reject_all_is_as_prominent_as_accept_all(site: Any, page: Any, 
 def test_rule_02_dialog_buttons_are_equal_too(site: Any, page: Any) -> None:
     server = site()
     page.goto(server.url + "/")
-    page.click(f'{BANNER} [data-consent-action="customize"]')
+    open_dialog(page, f'{BANNER} [data-consent-action="customize"]')
     styles = button_styles(page, DIALOG, ("accept-all", "reject-all", "save"))
     for other in styles[1:]:
         assert abs(other["w"] - styles[0]["w"]) < 1
@@ -73,7 +81,7 @@ def toggles(page: Any) -> dict[str, Any]:
 def test_rule_03_no_purpose_is_pre_ticked(site: Any, page: Any) -> None:
     server = site()
     page.goto(server.url + "/")
-    page.click(f'{BANNER} [data-consent-action="customize"]')
+    open_dialog(page, f'{BANNER} [data-consent-action="customize"]')
     assert toggles(page) == {
         "necessary": [True, True],  # shown as always on, cannot be switched off
         "preferences": [False, False],
@@ -87,7 +95,7 @@ def test_rule_03_no_purpose_is_pre_ticked(site: Any, page: Any) -> None:
     assert history(page)[0]["granted"] == ["necessary"]
     # Reopened, the toggles show the visitor's own choice, and only that.
     page.evaluate("ConsentSDK.save({preferences: true})")
-    page.click('.csdk-fab [data-consent-action="settings"]')
+    open_dialog(page, '.csdk-fab [data-consent-action="settings"]')
     assert toggles(page)["preferences"] == [True, False]
     assert toggles(page)["analytics"] == [False, False]
 

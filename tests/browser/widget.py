@@ -115,6 +115,13 @@ def cookie_names(page: Any) -> set[str]:
     return {c.split("=", 1)[0].strip() for c in raw.split(";") if c.strip()}
 
 
+def open_dialog(page: Any, control: str) -> None:
+    """Click ``control`` (a "Choose" or settings button) and wait for the settings dialog: the
+    first opening on a page loads the dialog's own file (docs/design.md)."""
+    page.click(control)
+    page.locator(f"{DIALOG}[open]").wait_for()
+
+
 def wait_delivered(page: Any, timeout: float = 10_000) -> None:
     """Wait until the widget's retry queue is empty (the server acknowledged everything)."""
     page.wait_for_function(f"() => !localStorage.getItem('{PENDING}')", timeout=timeout)

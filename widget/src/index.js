@@ -11,9 +11,10 @@ import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
 import { vendorsDefault, vendorsUpdate } from './vendors.js'
 import { clearCookies, gate, idle } from './gate.js'
 import { layers, setOffline } from './banner.js'
-import { closeDialog, openDialog, toggles } from './preferences.js'
+import { closeDialog, openDialog, toggles } from './lazy.js'
 
 let state
+const current = () => state
 // The DOM (and the page language's texts) are ready: gate; the stylesheet too: show the UI.
 let ready
 let styled
@@ -138,7 +139,7 @@ function onClick(e) {
   const action = el.getAttribute(ACTION)
   if (action == 'settings' || action == 'customize') {
     e.preventDefault()
-    return openDialog(state)
+    return openDialog(current)
   }
   if (CHOICES[action])
     decide(
@@ -192,7 +193,7 @@ function start(config) {
   // A decision by the page's own code (source "api"): `fixed`, or the choice it passes.
   const api = (action, fixed) => choice => decide(fixed || choice, action, 'api')
   window.ConsentSDK = {
-    show: () => openDialog(state),
+    show: () => openDialog(current),
     acceptAll: api('accept_all', all()),
     rejectAll: api('reject_all', {}),
     save: api('save'),

@@ -1,16 +1,23 @@
-// The second layer: a modal dialog listing every purpose (rules 3, 6, 7, 17).
+// The second layer: a modal dialog listing every purpose (rules 3, 6, 7, 17). Part of the
+// dialog file (dialog.js), which the page loads when a visitor first opens it (lazy.js).
 import { PURPOSE } from './constants.js'
 import { $$, button, doc, h, hc, root } from './dom.js'
 import { cfg, t } from './config.js'
-import { buttons, fabButton } from './banner.js'
+import { buttons } from './banner.js'
 
 // Its buttons and the toggles that can be switched (not the disabled "always on" ones).
 const FOCUSABLE = ':enabled'
 let dialog
 let opener
+// The page's floating settings button (its widget file owns it): the focus goes there last.
+let fabButton
 
-/** Open the dialog; toggles show only what the visitor chose (off before any decision, rule 3). */
-export function openDialog(state) {
+/**
+ * Open the dialog; toggles show only what the visitor chose (off before any decision, rule 3).
+ * `fab` gives the floating settings button, if there is one.
+ */
+export function openDialog(state, fab) {
+  fabButton = fab
   if (dialog) return
   opener = doc.activeElement
   dialog = root(
