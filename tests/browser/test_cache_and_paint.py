@@ -21,7 +21,15 @@ from flask_caching import Cache
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Request, Response, Route
 
-from tests.browser.widget import BANNER, build_app, data_layer, history, ran, wait_delivered
+from tests.browser.widget import (
+    BANNER,
+    PENDING,
+    build_app,
+    data_layer,
+    history,
+    ran,
+    wait_delivered,
+)
 from tests.conftest import LiveServer, consent_id_of
 
 PAGE = "cache-and-paint.html"
@@ -376,6 +384,58 @@ def test_returning_visitor_update_comes_before_the_first_frame_the_tags_after_it
     assert "page_tag" not in first["layer"] and first["ran"] == 0, seen
     assert not first["widget"], seen
     assert_known_as_decided(page)
+
+
+STORAGE_READS = """() => {
+    // Each read of window.localStorage, numbered by the frames painted before it.
+    if (window !== window.top) return;
+    const own = o => Object.getOwnPropertyDescriptor(o, 'localStorage');
+    const get = (own(window) || own(Window.prototype)).get;
+    let painted = 0;
+    const count = () => { painted++; requestAnimationFrame(count) };
+    requestAnimationFrame(count);
+    window.storage_reads = [];
+    Object.defineProperty(window, 'localStorage', {
+        configurable: true,
+        get() { window.storage_reads.push(painted); return get.call(window) },
+    });
+}"""
+
+
+def test_a_pending_decision_is_read_after_the_first_frame_and_before_any_gated_tag(
+    site: Any, page: Page
+) -> None:
+    """The queue's first read waits on the browser (a few ms), so it is not on the first
+    frame's path; a decision still waiting for the server reaches Consent Mode and the page
+    before any gated tag starts."""
+    server = site(PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
+    page.route(
+        "**/consent/state",
+        lambda r: (
+            r.fulfill(status=503, body="down") if r.request.method == "POST" else r.continue_()
+        ),
+    )
+    page.goto(server.url + "/")
+    page.click(ACCEPT)
+    page.wait_for_function("() => (window.ran || []).length == 2")
+    assert page.evaluate(f"localStorage.getItem('{PENDING}')")
+
+    page.add_init_script(f"({STORAGE_READS})()")
+    frames_until(page, SETTINGS)
+    page.reload()
+    seen = frames(page)
+    page.wait_for_function("() => (window.ran || []).length == 2")
+    reads = page.evaluate("window.storage_reads")
+    assert reads and min(reads) >= 1, reads  # none before the first frame
+    # Undecided by its cookie (the server never answered), decided by the pending Accept all:
+    # the update for it comes before any gated tag's push, and the tags ran.
+    first = next(f for f in seen if f["layer"])
+    assert first["layer"] == ["default"] and first["ran"] == 0, seen
+    layer = data_layer(page)
+    updates = [i for i, e in enumerate(layer) if is_consent(e, "update")]
+    assert updates and updates[0] < min(tag_events(layer)), layer
+    assert layer[updates[0]][2]["analytics_storage"] == "granted", layer
+    assert page.locator(BANNER).count() == 0
 
 
 # --- 4. Accept all starts the tags at once -----------------------------------------------------

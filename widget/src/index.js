@@ -174,13 +174,9 @@ function start(config) {
   Object.assign(cfg, config)
   // Whether any purpose needs consent; a site with only exempt ones has nothing to ask.
   cfg._asks = cfg.purposes.some(p => !p.required)
-  // A decision the server has not acknowledged yet wins over the (older) stored one; if the
-  // server refuses it, the stored one is what holds.
-  prior = stored()
+  // The choice cookie's decision; if the server refuses a pending one (below), it holds.
+  state = prior = stored()
   held = prior.purposes
-  const last = prune().pop()
-  state = !last ? prior : last.m == 'POST' ? decided(choose(last.b.purposes)) : undecided()
-  latestId = last?.m == 'POST' && last.b.event_id
 
   // Rule 20: the defaults now, before any gated tag can run; then a returning visitor's stored
   // choice right away. Everything else waits for the page's first paint (below).
@@ -219,6 +215,12 @@ function start(config) {
   // decision's delivery and the banner come after it, each in a task of its own. A page with a
   // gated iframe gets its placeholder before the first paint, so that nothing moves.
   const ui = () => {
+    // A decision the server has not acknowledged yet wins over the (older) stored one: the
+    // vendors and the page's listeners hear of it before any gated content starts. Read here,
+    // not at start: a page's first localStorage read waits on the browser (a few ms).
+    const last = prune().pop()
+    latestId = last?.m == 'POST' && last.b.event_id
+    if (last) apply(last.m == 'POST' ? decided(choose(last.b.purposes)) : undecided())
     // The stylesheet (consent_banner() preloads it).
     const css = h('link', { rel: 'stylesheet', href: cfg.css, nonce })
     css.onload = css.onerror = () => {
