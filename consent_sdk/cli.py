@@ -382,3 +382,65 @@ def db_current() -> None:
     click.echo(f"consent store revision: {revision or 'none'} (head {migrate.head()})")
     if revision != migrate.head():
         raise click.ClickException("the consent store is behind: run `flask consent db upgrade`")
+
+
+# --- the consent auditor: the site's own pages in a real browser (docs/SCAN.md) ---------------
+
+
+@consent_cli.command("scan")
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@click.option("--crawl", is_flag=True, help="Also scan the pages linked from URL, same origin.")
+@click.option(
+    "--max-pages",
+    default=10,
+    show_default=True,
+    type=click.IntRange(1),
+    help="With --crawl: scan at most this many pages.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write a self-contained HTML report with a screenshot of each phase.",
+)
+@click.option(
+    "--browser",
+    metavar="PATH",
+    help="The Chromium executable to drive (default: CONSENT_SCAN_BROWSER, else chromium on "
+    "PATH).",
+)
+def scan(
+    urls: tuple[str, ...],
+    crawl: bool,
+    max_pages: int,
+    as_json: bool,
+    html_file: str | None,
+    browser: str | None,
+) -> None:
+    """Open each URL as a new visitor in headless Chromium, before a choice, after Reject all,
+    after Accept all and after a withdrawal; report every cookie, storage key and request to
+    another origin against CONSENT_PURPOSES. Exit 1 on any violation."""
+    from . import scan as scanner
+    from .scan import report
+
+    config = _ext().config
+    try:
+        result = scanner.run(
+            urls,
+            scanner.Declarations.from_config(config),
+            crawl=crawl,
+            max_pages=max_pages,
+            browser=browser,
+            configured_browser=config.scan_browser,
+            screenshots=html_file is not None,
+        )
+    except scanner.ScanError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.to_json(result) if as_json else report.text(result), nl=False)
+    if html_file is not None:
+        with open(html_file, "w", encoding="utf-8") as out:
+            out.write(report.html(result))
+        click.echo(f"HTML report written to {html_file}", err=True)
+    if result.violations:
+        raise SystemExit(1)

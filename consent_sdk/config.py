@@ -69,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_RETRY_AFTER": 5,
     "CONSENT_RATE_LIMIT": "30/minute;300/hour",
     "CONSENT_RATE_LIMIT_STORAGE_URI": "memory://",
+    "CONSENT_SCAN_BROWSER": None,
 }
 
 
@@ -109,6 +110,8 @@ class ConsentConfig:
     rate_limit: str | None = None
     rate_limit_storage_uri: str = "memory://"
     engine_options: Mapping[str, Any] = field(default_factory=dict)
+    scan_browser: str | None = None
+    """``CONSENT_SCAN_BROWSER``: the Chromium executable ``flask consent scan`` drives."""
     by_id: Mapping[str, Purpose] = field(init=False)
     purpose_ids: frozenset[str] = field(init=False)
 
@@ -166,6 +169,7 @@ class ConsentConfig:
             retry_after=_seconds("CONSENT_RETRY_AFTER", c["CONSENT_RETRY_AFTER"]),
             rate_limit=_load_rate_limit(c["CONSENT_RATE_LIMIT"]),
             rate_limit_storage_uri=str(c["CONSENT_RATE_LIMIT_STORAGE_URI"]),
+            scan_browser=str(c["CONSENT_SCAN_BROWSER"]) if c["CONSENT_SCAN_BROWSER"] else None,
         )
 
     def language(self, requested: str | None) -> str:

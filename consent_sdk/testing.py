@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 
 from .cookie import CookieData
+
+if TYPE_CHECKING:
+    from .scan import ScanResult
 
 
 def consent_cookie(
@@ -54,3 +58,43 @@ def consent_client(app: Flask, *granted: str, **kwargs: Any) -> FlaskClient:
     client = app.test_client()
     set_consent(client, *granted, **kwargs)
     return client
+
+
+def scan(
+    live_server_url: str,
+    *paths: str,
+    app: Flask | None = None,
+    crawl: bool = False,
+    max_pages: int = 10,
+    browser: str | None = None,
+    screenshots: bool = False,
+) -> ScanResult:
+    """Scan the site at ``live_server_url`` as ``flask consent scan`` does; the findings.
+
+    ``assert not scan(live_server.url).violations`` in a site's tests. ``paths`` ("/contact")
+    are scanned too (relative to the URL); the purposes are ``app``'s, else the current app's.
+    Needs Playwright and a Chromium (``browser``, else ``CONSENT_SCAN_BROWSER``, else PATH).
+    """
+    from urllib.parse import urljoin
+
+    from .scan import Declarations, run
+
+    if app is None:
+        try:
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+        except RuntimeError:
+            raise RuntimeError(
+                "scan() reads the site's CONSENT_PURPOSES: pass app=your_app, or call it "
+                "inside app.app_context()"
+            ) from None
+    config = app.extensions["consent"].config
+    urls: Sequence[str] = [live_server_url, *(urljoin(live_server_url, p) for p in paths)]
+    return run(
+        urls,
+        Declarations.from_config(config),
+        crawl=crawl,
+        max_pages=max_pages,
+        browser=browser,
+        configured_browser=config.scan_browser,
+        screenshots=screenshots,
+    )
