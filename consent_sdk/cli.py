@@ -407,8 +407,7 @@ def db_current() -> None:
 @click.option(
     "--browser",
     metavar="PATH",
-    help="The Chromium executable to drive (default: CONSENT_SCAN_BROWSER, else chromium on "
-    "PATH).",
+    help="The Chromium executable to drive (default: CONSENT_SCAN_BROWSER, else chromium on PATH).",
 )
 def scan(
     urls: tuple[str, ...],
