@@ -47,21 +47,14 @@ from flask import Flask, Response, abort, render_template, send_from_directory
 from jinja2 import DictLoader
 from werkzeug.serving import make_server
 
+from consent_sdk.scan.browser import CHROMIUM_ARGS
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
 CHROMIUM = os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [  # as tests/conftest.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PEERS = {  # URL prefix /peers/<package>/ -> benchmarks/node_modules/<package>/dist/
     "vanilla-cookieconsent": ("cookieconsent.umd.js", "cookieconsent.css"),
     "klaro": ("klaro.js",),

@@ -28,20 +28,12 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from consent_sdk import ConsentManager
+from consent_sdk.scan.browser import CHROMIUM_ARGS
 from tests.stores import POSTGRES, STORE, default_store, drop_stores, made, postgres_schema
 
 __all__ = ["POSTGRES", "STORE", "default_store", "postgres_schema"]  # for the test modules
 
 CHROMIUM = os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 

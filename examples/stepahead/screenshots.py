@@ -25,18 +25,11 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
+from consent_sdk.scan.browser import CHROMIUM_ARGS
+
 from . import create_app
 
 CHROMIUM = os.environ.get("CONSENT_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 360, "height": 740}
 BANNER = '[data-consent-ui="banner"]'
