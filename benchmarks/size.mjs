@@ -61,6 +61,7 @@ const js = readFileSync(resolve(root, "consent_sdk/static/consent.js"));
 const css = readFileSync(resolve(root, "consent_sdk/static/consent.css"));
 const dialogJs = readFileSync(resolve(root, "consent_sdk/static/consent-dialog.js"));
 const dialogCss = readFileSync(resolve(root, "consent_sdk/static/consent-dialog.css"));
+const embedJs = readFileSync(resolve(root, "consent_sdk/static/embed.js"));
 const files = [
   row("consent.js", await unminified("src/index.js", "iife"), js),
   row("consent.css", await unminified("styles/consent.css"), css),
@@ -70,6 +71,8 @@ const dialogFiles = [
   row("consent-dialog.js", await unminified("src/dialog.js", "iife"), dialogJs),
   row("consent-dialog.css", await unminified("styles/dialog.css"), dialogCss),
 ];
+/** The embed build (docs/EMBED.md): for pages not built with Flask; its config is fetched. */
+const embedFiles = [row("embed.js", await unminified("src/index.js", "iife"), embedJs)];
 const both = Buffer.concat([js, css]);
 const total = {
   name: "total (js + css)",
@@ -200,6 +203,7 @@ if (values.json) {
         first_visit_exact: exact,
         dialog_files: dialogFiles,
         dialog_opening: dialogOpening,
+        embed_files: embedFiles,
       },
       null,
       2,
@@ -210,7 +214,8 @@ if (values.json) {
   console.log(
     "| file | raw | min | gzip -9 | brotli 11 |\n|---|---:|---:|---:|---:|",
   );
-  for (const r of [...files, total, ...langs, ...firstVisit, ...dialogFiles, ...dialogOpening]) {
+  const rows = [...files, total, ...langs, ...firstVisit, ...dialogFiles, ...dialogOpening];
+  for (const r of [...rows, ...embedFiles]) {
     const name = r === total ? `**${r.name}**` : r.name;
     console.log(
       `| ${name} | ${fmt(r.raw)} | ${fmt(r.min)} | ${fmt(r.gzip)} | ${fmt(r.brotli)} |`,

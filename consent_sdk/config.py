@@ -69,6 +69,7 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_RETRY_AFTER": 5,
     "CONSENT_RATE_LIMIT": "30/minute;300/hour",
     "CONSENT_RATE_LIMIT_STORAGE_URI": "memory://",
+    "CONSENT_SITES": MappingProxyType({}),  # client sites of a consent service (embed/sites.py)
     "CONSENT_SCAN_BROWSER": None,
 }
 
@@ -122,7 +123,12 @@ class ConsentConfig:
     @classmethod
     def from_app(cls, app: Flask) -> ConsentConfig:
         """Read and validate the app's settings; any mistake raises ``ConfigurationError``."""
-        c = app.config
+        return cls.from_mapping(app.config)
+
+    @classmethod
+    def from_mapping(cls, c: Mapping[str, Any]) -> ConsentConfig:
+        """``from_app`` on a mapping of ``CONSENT_*`` keys (every key in ``DEFAULTS`` present):
+        ``CONSENT_SITES`` builds one per client site from the app's keys and the site's own."""
         languages = tuple(c["CONSENT_LANGUAGES"])
         default_language = c["CONSENT_DEFAULT_LANGUAGE"]
         if default_language not in languages:

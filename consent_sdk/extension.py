@@ -97,6 +97,10 @@ class ConsentManager:
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=config.url_prefix)
+        if app.config["CONSENT_SITES"]:  # a central consent service (consent_sdk/embed)
+            from .embed import init_service
+
+            init_service(app, config.url_prefix)
         init_admin(app, config.url_prefix)  # CONSENT_ADMIN_ENABLED: the dashboard
         app.jinja_env.globals.update(template_globals())
         app.cli.add_command(consent_cli)

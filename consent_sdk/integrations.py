@@ -19,6 +19,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, request
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WIDGET_BLUEPRINTS = frozenset({"consent", "consent_embed"})  # consent_embed: embed/views.py
 
 
 def fit(app: Flask, blueprint: Blueprint, done: set[int]) -> None:
@@ -38,7 +39,7 @@ def fit(app: Flask, blueprint: Blueprint, done: set[int]) -> None:
 
 def is_widget_read() -> bool:
     """Flask-Limiter request filter: the widget's reads are not counted against a visitor."""
-    return request.blueprint == "consent" and request.method in _READS
+    return request.blueprint in _WIDGET_BLUEPRINTS and request.method in _READS
 
 
 def babel_language() -> str | None:

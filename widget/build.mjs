@@ -34,12 +34,15 @@ const common = {
 // Two scripts: the widget (src/index.js) and the settings dialog it loads on demand
 // (src/dialog.js). Each is its modules as one ES module (esbuild), minified as one scope and
 // wrapped in an IIFE (terser).
-async function script(entry, name) {
+// `embed`: the embed build (embed.js, for pages not built with Flask: docs/EMBED.md). The same
+// sources; EMBED is a constant in each, so terser drops the other mode's code.
+async function script(entry, name, embed = false) {
   const bundled = await esbuild.build({
     ...common,
     entryPoints: [entry],
     format: 'esm',
     write: false,
+    define: { EMBED: String(embed) },
   })
   const { code } = await minify(bundled.outputFiles[0].text, {
     ecma: 2020,
@@ -64,6 +67,7 @@ async function script(entry, name) {
 mkdirSync(outdir, { recursive: true })
 await script('src/index.js', 'consent.js')
 await script('src/dialog.js', 'consent-dialog.js')
+await script('src/index.js', 'embed.js', true)
 
 await esbuild.build({
   ...common,
@@ -71,4 +75,6 @@ await esbuild.build({
   minify: true,
   outdir,
 })
-console.log(`built consent.js, consent.css, consent-dialog.js and consent-dialog.css in ${outdir}`)
+console.log(
+  `built consent.js, consent.css, consent-dialog.js, consent-dialog.css and embed.js in ${outdir}`
+)

@@ -16,6 +16,10 @@ WIDGET = ROOT / "widget"
 STATIC = ROOT / "consent_sdk" / "static"
 BUILT = ("consent.js", "consent.css")
 BUDGET = 6 * 1024
+EMBED = "embed.js"
+"""The embed build (docs/EMBED.md): the same sources with EMBED true, under the same budget."""
+DIALOG = ("consent-dialog.js", "consent-dialog.css")
+"""The settings dialog's own files, loaded the first time a visitor opens it."""
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +37,7 @@ def test_committed_static_files_match_a_fresh_build(npm: str, tmp_path: Path) ->
         check=True,
         capture_output=True,
     )
-    for name in BUILT:
+    for name in (*BUILT, *DIALOG, EMBED):
         fresh = (tmp_path / name).read_bytes()
         assert fresh == (STATIC / name).read_bytes(), (
             f"consent_sdk/static/{name} is stale: run `npm run build` in widget/ and commit it"
@@ -45,6 +49,12 @@ def test_widget_fits_the_size_budget() -> None:
     assert total <= BUDGET, f"js + css is {total} bytes gzip -9, the budget is {BUDGET}"
 
 
+def test_embed_build_fits_the_same_budget() -> None:
+    names = (EMBED, "consent.css")
+    total = sum(len(gzip.compress((STATIC / n).read_bytes(), compresslevel=9)) for n in names)
+    assert total <= BUDGET, f"embed.js + css is {total} bytes gzip -9, the budget is {BUDGET}"
+
+
 def test_size_script_reports_every_file(npm: str) -> None:
     out = subprocess.run(
         ["node", str(ROOT / "benchmarks" / "size.mjs"), "--json"],
@@ -54,6 +64,7 @@ def test_size_script_reports_every_file(npm: str) -> None:
     ).stdout
     report = json.loads(out)
     assert [f["name"] for f in report["files"]] == list(BUILT)
+    assert [f["name"] for f in report["embed_files"]] == [EMBED]
     assert report["total"]["gzip"] <= report["budget"]
     assert {t["name"].rsplit(" ", 1)[1] for t in report["texts"]} == {"lv", "en", "ru"}
 

@@ -1,5 +1,27 @@
 // The consent HTTP API (prefix cfg.api, default /consent).
-import { cfg } from './config.js'
+import { cfg, choiceCookie } from './config.js'
+
+/**
+ * The embed build's request to the consent service (docs/EMBED.md): no cookie goes with it
+ * (the service keeps none, and third-party cookies are blocked anyway); the signed record of
+ * the visitor's choice on this site goes in a header instead. A GET sends no header at all, so
+ * the config needs no CORS preflight.
+ */
+function embedded(method, body, attempt) {
+  const record = choiceCookie()?.r
+  return {
+    method,
+    credentials: 'omit',
+    headers: body
+      ? {
+          'Content-Type': 'application/json',
+          'Consent-Attempt': attempt,
+          ...(record && { 'Consent-Record': record }),
+        }
+      : {},
+    body: JSON.stringify(body),
+  }
+}
 
 /**
  * A JSON request to `${api}${path}` (GET unless `method`). Resolves with the parsed body;
@@ -7,11 +29,15 @@ import { cfg } from './config.js'
  * `attempt`: failed deliveries before this one, told to the server for its metrics.
  */
 export async function call(path, method, body, attempt = 0) {
-  const res = await fetch(cfg.api + path, {
-    method,
-    headers: { 'Content-Type': 'application/json', 'Consent-Attempt': attempt },
-    body: JSON.stringify(body),
-  })
+  const res = await fetch(
+    cfg.api + path,
+    // eslint-disable-next-line no-undef
+    (EMBED && embedded(method, body, attempt)) || {
+      method,
+      headers: { 'Content-Type': 'application/json', 'Consent-Attempt': attempt },
+      body: JSON.stringify(body),
+    }
+  )
   if (!res.ok) throw { status: res.status, body: await res.json().catch(() => null) }
   return res.json()
 }

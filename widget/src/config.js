@@ -4,10 +4,15 @@ import { doc } from './constants.js'
 
 const script = doc.currentScript
 
+const here = new URL('.', script.src).href.slice(0, -1)
+
 /** Config + {api}: filled at start; texts replaced if the page's language differs. */
 export const cfg = {
-  // The API next to the script (…/consent/consent.js → …/consent).
-  api: new URL('.', script.src).href.slice(0, -1),
+  // The API next to the script (…/consent/consent.js → …/consent); the embed build's is its
+  // site's on the consent service (…/consent/embed.js data-site="landing" →
+  // …/consent/sites/landing, docs/EMBED.md).
+  // eslint-disable-next-line no-undef
+  api: (EMBED && here + '/sites/' + script.dataset.site) || here,
 }
 
 /** The nonce of this script, for the stylesheet and inline gated scripts under a strict CSP. */

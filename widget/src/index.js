@@ -255,6 +255,9 @@ function start(config) {
 }
 
 // consent_banner() links the script with the page language's config bundled in; the bare
-// script (a page not built with Flask) asks the API next to it for the config.
-// eslint-disable-next-line no-undef
-typeof __CONSENT_CONFIG__ == 'object' ? start(__CONSENT_CONFIG__) : call('/config').then(start)
+// script (a page not built with Flask) asks the API next to it for the config, and the embed
+// build (embed.js) asks its site's config in the page's language at once.
+/* eslint-disable no-undef */
+!EMBED && typeof __CONSENT_CONFIG__ == 'object'
+  ? start(__CONSENT_CONFIG__)
+  : call('/config' + ((EMBED && '?lang=' + doc.documentElement.lang) || '')).then(start)

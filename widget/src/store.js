@@ -73,6 +73,10 @@ export async function flush() {
   const drop = () => keep(items().filter(i => i.b.event_id != item.b.event_id))
   try {
     const state = await call('/state', item.m, item.b, attempt)
+    // The embed build keeps the service's signed record of the decision on the page's own site
+    // (the cookie string is the service's; a withdrawal's removes it).
+    // eslint-disable-next-line no-undef
+    EMBED && ((document.cookie = state.record), delete state.record)
     drop()
     attempt = 0
     onResult(state, !items().length)

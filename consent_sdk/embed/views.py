@@ -1,0 +1,200 @@
+"""The service's routes for client sites: ``embed.js`` and ``/sites/<site>/…``.
+
+``GET {prefix}/embed.js`` is the embed build of the widget (a page's ``<script
+data-site="landing">`` names the site). Each site's API mirrors the Flask site's, answered
+with that site's settings and only to the site's own origins (``cors.py``):
+
+- ``OPTIONS /sites/<site>/<any>``: the CORS preflight;
+- ``GET /sites/<site>/config?lang=xx``: the widget's config in the page's language;
+- ``GET /sites/<site>/state`` with ``Consent-Record``: the ``State`` the record stands for;
+- ``POST /sites/<site>/state``: a ``Decision``, recorded under the site's id; the answer adds
+  ``record``, the first-party cookie the widget keeps on the page's site;
+- ``DELETE /sites/<site>/state``: a withdrawal (recorded when the record is authentic);
+- ``POST /sites/<site>/impressions``: one more banner view for the site.
+
+The API's own error handlers, ``nosniff``, the store-outage 503 and the write rate limit apply
+as on ``/state``. No route here reads or sets a cookie of the service's domain.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request, url_for
+from werkzeug.exceptions import default_exceptions
+
+from ..exceptions import InvalidRequest
+from ..impressions import store as impressions
+from ..impressions.views import StalePolicyVersion
+from ..impressions.views import _body as _impression
+from ..impressions.views import _limit as _limit_impressions
+from ..state import _ext
+from ..views import STORE_DOWN, _json_error, _limit_writes, _load, _no_store, _store_unavailable
+from .cors import ForbiddenSiteOrigin, UnknownSite, allow, allowed_origin, page_origin, preflight
+from .record import RECORD_HEADER
+from .service import SiteConsent, service
+
+blueprint = Blueprint("consent_embed", __name__)
+
+for _code in default_exceptions:
+    blueprint.register_error_handler(_code, _json_error)
+for _error in STORE_DOWN:
+    blueprint.register_error_handler(_error, _store_unavailable)
+
+_SITE = "consent_sdk.embed.site"
+_ORIGIN = "consent_sdk.embed.origin"
+_READS = frozenset({"GET", "HEAD"})
+
+
+@blueprint.before_request
+def _only_the_sites_origins() -> Response | None:
+    """Find the site and check the page's origin before any view runs: an unknown site is a
+    404, a page of another origin a 403 (nothing read or written), a preflight answered."""
+    site_id = (request.view_args or {}).get("site_id")
+    if site_id is None:
+        return None  # embed.js: any page may load the script
+    consent = service().consents.get(site_id)
+    if consent is None:
+        raise UnknownSite(site_id)
+    if request.method == "OPTIONS":
+        origin = page_origin(request)
+        if origin is None or origin not in consent.site.origins:
+            raise ForbiddenSiteOrigin(origin, site_id)
+        return preflight(origin)
+    origin = allowed_origin(consent.site, request, write=request.method not in _READS)
+    request.environ[_SITE] = consent
+    request.environ[_ORIGIN] = origin
+    return None
+
+
+@blueprint.after_request
+def _headers(response: Response) -> Response:
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if (request.view_args or {}).get("site_id") is not None:
+        allow(response, request.environ.get(_ORIGIN))
+    return response
+
+
+def _site() -> SiteConsent:
+    consent: SiteConsent = request.environ[_SITE]
+    return consent
+
+
+def _script(body: bytes, version: str) -> Response:
+    """A script of the widget: with ``?v=`` its current version, cacheable for a year by
+    anyone, else ``no-cache`` + ETag; gzip as for ``consent.js``."""
+    etag = version
+    if request.accept_encodings["gzip"] > 0:
+        body, etag = _ext().widget.gzipped(body, version), f"{version}-gzip"
+    response = Response(body, mimetype="text/javascript")
+    if etag != version:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(etag)
+    response.make_conditional(request)
+    if request.args.get("v") == version:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.get("/embed.js")
+def script() -> Response:
+    """The embed build of the widget."""
+    return _script(*service().script)
+
+
+def _dialog_css() -> str:
+    versions = _ext().widget.versions
+    return url_for("consent.dialog_stylesheet", v=versions["consent-dialog.css"], _external=True)
+
+
+@blueprint.get("/sites/<site_id>/config")
+def config(site_id: str) -> Response:
+    consent = _site()
+    lang = consent.config.language(request.args.get("lang"))
+    css = url_for("consent.stylesheet", v=_ext().widget.versions["consent.css"], _external=True)
+    _body, version = consent.site_dialog(lang, _dialog_css())
+    dialog = url_for("consent_embed.dialog", site_id=site_id, lang=lang, v=version, _external=True)
+    return jsonify(consent.site_config(lang, css, dialog))
+
+
+@blueprint.get("/sites/<site_id>/consent-dialog.js")
+def dialog(site_id: str) -> Response:
+    """The settings dialog in the site's texts (loaded by a classic script tag)."""
+    consent = _site()
+    lang = consent.config.language(request.args.get("lang"))
+    return _script(*consent.site_dialog(lang, _dialog_css()))
+
+
+@blueprint.get("/sites/<site_id>/state")
+def get_state(site_id: str) -> Response:
+    """What a record stands for now: decided only if authentic (this service signed it for
+    this site), for the current policy version and purposes, and unexpired."""
+    state = _site().state_of(request.headers.get(RECORD_HEADER))
+    return _no_store(jsonify(state.to_dict()))
+
+
+def _secure() -> bool:
+    """Whether the page is on https: its record cookie is then ``Secure``."""
+    origin: str | None = request.environ.get(_ORIGIN)
+    return bool(origin and origin.startswith("https://"))
+
+
+@blueprint.post("/sites/<site_id>/state")
+def post_state(site_id: str) -> Response:
+    _limit_writes()
+    consent = _site()
+    body = _load(consent.decision_schema, required=True)
+    state, _record, _new = consent.decide(
+        body["purposes"],
+        event_id=body["event_id"],
+        source=body["source"],
+        action=body["action"],
+        language=body["language"],
+        gpc=body["gpc"],
+    )
+    return _no_store(jsonify(consent.answer(state, secure=_secure())))
+
+
+@blueprint.delete("/sites/<site_id>/state")
+def delete_state(site_id: str) -> Response:
+    """Withdraw: recorded under the record's consent id when the record is authentic; the
+    answer's ``record`` removes the cookie either way."""
+    _limit_writes()
+    consent = _site()
+    body = _load(consent.withdraw_schema, required=False)
+    if consent.read_cookie() is not None:
+        consent.decide(
+            {},
+            event_id=body["event_id"],
+            source=body["source"],
+            action="withdraw",
+            language=body["language"],
+            gpc=body["gpc"],
+        )
+    return _no_store(jsonify(consent.answer(consent.undecided, secure=_secure())))
+
+
+@blueprint.post("/sites/<site_id>/impressions")
+def post_impressions(site_id: str) -> Response:
+    """One more banner view for the site (``POST /impressions``, counted under its id)."""
+    consent = _site()
+    cfg = consent.config
+    _limit_impressions()
+    body = _impression()
+    if body["language"] not in cfg.languages:
+        raise InvalidRequest(
+            "Invalid field: language.", {"language": [f"Must be one of {list(cfg.languages)}."]}
+        )
+    if body["policy_version"] != cfg.policy_version:
+        raise StalePolicyVersion(body["policy_version"], cfg.policy_version)
+    impressions.count(
+        consent.ledger,
+        site=cfg.site_id,
+        language=body["language"],
+        policy_version=cfg.policy_version,
+        n=body["count"],
+    )
+    response = Response(status=204, headers={"Cache-Control": "no-store"})
+    del response.headers["Content-Type"]
+    return response
