@@ -121,6 +121,9 @@ def spec_for(ext: AppConsent) -> dict[str, Any]:
     )
     _impression_path(spec, ext, bad, foreign, limited, down)
     _receipt_paths(spec, prefix)
+    from .embed.openapi import embed_paths  # CONSENT_SITES: the consent service's routes
+
+    embed_paths(spec, ext, {"400": bad, "429": limited, "503": down})
     ext.openapi = spec.to_dict()
     return ext.openapi
 

@@ -130,6 +130,12 @@ class ConfigSchema(Schema):
     receipt_url = fields.String(
         metadata={"description": "the visitor's receipt page, linked from the settings dialog"}
     )
+    dialog = fields.String(
+        metadata={
+            "description": "the settings dialog's versioned URL (consent-dialog.js?lang=, with "
+            "what only the dialog shows in this language; loaded on its first opening)"
+        }
+    )
 
 
 REFERENCE_LENGTH = 12
@@ -218,6 +224,12 @@ class ErrorSchema(Schema):
         metadata={"description": "dotted field path → messages"},
     )
     purposes = fields.List(fields.String())
+    origin = fields.String(
+        metadata={"description": "`forbidden_origin`: the origin the request came from"}
+    )
+    expected = fields.String(
+        metadata={"description": "`forbidden_origin`: the origin the server expected, if one"}
+    )
 
 
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
