@@ -202,15 +202,36 @@ def purge(dry_run: bool, chunk: int, pause: float, all_sites: bool) -> None:
         click.echo(f"would delete {result.due} records past their retention")
     else:
         click.echo(f"deleted {result.deleted} records past their retention")
+        from .accounts import prune  # accounts: a link goes with its record
+
+        prune(ext.ledger, None if site is None else [site])
 
 
 @consent_cli.command("erase")
-@click.option("--consent-id", required=True, help="The visitor's consent id.")
-def erase(consent_id: str) -> None:
+@click.option("--consent-id", help="The visitor's consent id.")
+@click.option("--user", "user_id", help="A signed-in customer's user id (the host's own).")
+def erase(consent_id: str | None, user_id: str | None) -> None:
     """Erase a visitor's personal fields on this site (Art. 17); the records' proof stays
-    verifiable. A consent id is the site's own (its cookie): other sites' records stay."""
+    verifiable. A consent id is the site's own (its cookie): other sites' records stay.
+    ``--user``: every browser of that customer's account, and the account's links."""
     ledger = _ext().ledger
     site = _own_site()
+    # --user: by the host's user id (consent_sdk/accounts/)
+    if consent_id is None and user_id is None:
+        raise click.UsageError("Missing option '--consent-id' (or --user).")
+    if consent_id is not None and user_id is not None:
+        raise click.UsageError("give --consent-id or --user, not both")
+    if user_id is not None:
+        accounts = _ext().accounts
+        consent_ids, changed = accounts.erase(user_id)
+        if not consent_ids:
+            raise click.ClickException("no records for that user")
+        click.echo(
+            f"erased the personal fields of {changed} records of {len(consent_ids)} browsers "
+            "of that user, and the account's links"
+        )
+        return
+    assert consent_id is not None
     if not rights.access(ledger, consent_id, site)["records"]:
         raise click.ClickException(f"no records for consent id {consent_id!r}")
     changed = rights.erase(ledger, consent_id, site=site)
@@ -219,6 +240,7 @@ def erase(consent_id: str) -> None:
 
 @consent_cli.command("export")
 @click.option("--consent-id", help="Everything stored about one visitor, as JSON (Art. 15).")
+@click.option("--user", "user_id", help="Everything stored about one signed-in customer, as JSON.")
 @click.option("--since", type=DATE, help="From this date (UTC, inclusive).")
 @click.option("--until", type=DATE, help="Until this date (UTC, exclusive).")
 @click.option("--site", help="This CONSENT_SITE_ID instead of the app's own.")
@@ -227,6 +249,7 @@ def erase(consent_id: str) -> None:
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def export_records(
     consent_id: str | None,
+    user_id: str | None,
     since: datetime | None,
     until: datetime | None,
     site: str | None,
@@ -238,6 +261,16 @@ def export_records(
     constant memory."""
     ledger = _ext().ledger
     site = _sites(site, all_sites)
+    # --user: by the host's user id (consent_sdk/accounts/)
+    if user_id is not None:
+        if consent_id is not None or site != _own_site():
+            raise click.UsageError("--user works on this site alone, without --consent-id")
+        accounts = _ext().accounts
+        account = accounts.links.access(accounts.all_refs(user_id))
+        if account is None:
+            raise click.ClickException("no records for that user")
+        output.write(json.dumps(account, default=str, ensure_ascii=False, indent=2) + "\n")
+        return
     if consent_id is not None:
         found = rights.access(ledger, consent_id, site)
         if not found["records"]:

@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -97,7 +98,14 @@ def choice_value(data: CookieData) -> str:
     No consent id and no time: a page script may read it, and nothing in it identifies the
     visitor. URL-encoded JSON, decoded by the widget with ``decodeURIComponent``.
     """
-    payload = {"v": data.policy_version, "g": sorted(data.granted), "d": sorted(data.refused)}
+    return _choice_value(data.policy_version, data.granted, data.refused)
+
+
+@lru_cache(maxsize=256)
+def _choice_value(policy_version: str, granted: frozenset[str], refused: frozenset[str]) -> str:
+    """Remembered: a site has a handful of distinct choices, and quoting the JSON costs more
+    than the rest of the cookie's value (nothing about a visitor is kept here)."""
+    payload = {"v": policy_version, "g": sorted(granted), "d": sorted(refused)}
     return quote(json.dumps(payload, separators=(",", ":")), safe="")
 
 

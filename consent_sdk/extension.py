@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
@@ -34,6 +34,9 @@ from .state import (
     undecided_state,
 )
 from .widgetfiles import WidgetFiles
+
+if TYPE_CHECKING:
+    from .accounts import Accounts
 
 VERIFIED_CACHE_SIZE = 4096
 
@@ -88,6 +91,9 @@ class ConsentManager:
         if app.config["CONSENT_METRICS"] or registry is not None:
             ext.metrics = Metrics(config.site_id, registry)
         app.extensions["consent"] = ext
+        from .accounts import init_accounts
+
+        ext.accounts = init_accounts(app, ext)  # signed-in customers (consent_sdk/accounts/)
 
         from . import receipt_views  # noqa: F401  (its routes join the blueprint)
         from .admin import init_admin
@@ -145,6 +151,22 @@ class ConsentManager:
         """Register a function that returns the page's language for ``consent_banner()``."""
         self._language_selector = selector
         return selector
+
+    def link_user(self, user_id: str | int) -> None:
+        """The current browser belongs to the signed-in ``user_id`` (the host's own id): the
+        newer of the account's decision and the browser's applies here, and the browser follows
+        the account until ``unlink_user()``. Only a keyed hash of the id is stored. Done on
+        Flask-Login's sign-in by itself; call it from the sign-in view without Flask-Login."""
+        accounts = _ext().accounts
+        assert accounts is not None
+        accounts.link(str(user_id))
+
+    def unlink_user(self) -> None:
+        """The current browser is signed out: it stops following the account and keeps its own
+        choice. Done on Flask-Login's sign-out by itself."""
+        accounts = _ext().accounts
+        assert accounts is not None
+        accounts.unlink()
 
     def history(self, consent_id: str) -> list[dict[str, Any]]:
         """Every decision of ``consent_id`` stored by this site, oldest first, as dicts."""
@@ -209,6 +231,7 @@ class AppConsent:
         self.withdraw_schema = WithdrawSchema(config.purpose_ids, config.languages)
         self.fitted: set[int] = set()  # host extensions already fitted (integrations.fit)
         self.metrics: Metrics | None = None  # CONSENT_METRICS
+        self.accounts: Accounts | None = None  # signed-in customers (consent_sdk/accounts/)
 
     # --- the per-request hot path ------------------------------------------------------
 
@@ -361,12 +384,17 @@ class AppConsent:
         action: str | None = None,
         language: str | None = None,
         gpc: bool = False,
+        decided_at: int | None = None,
     ) -> tuple[ConsentState, dict[str, Any], bool]:
         """Record a decision for the current visitor; returns (state, record, is_new).
 
         Unlisted purposes are refused and exempt ones granted whatever was sent. The visitor
         keeps their consent id across decisions (and policy versions) while their cookie is
         authentic.
+
+        ``decided_at``: when the decision was given, if earlier than now (a signed-in
+        customer's decision applied to another of their browsers, ``source="account"``): its
+        lifetime counts from then, in the record and in the cookie, never from the copy.
         """
         cfg = self.config
         previous_data = self.read_cookie()
@@ -374,8 +402,10 @@ class AppConsent:
         granted = sorted(p.id for p in cfg.purposes if p.required or choices.get(p.id) is True)
         refused = sorted(p.id for p in cfg.purposes if p.id not in granted)
         lang = cfg.language(language)
+        shown = self.public_config(lang)  # built once per language, texts hash included
         now = int(time.time())
         given = datetime.fromtimestamp(now, UTC)
+        since = now if decided_at is None else min(decided_at, now)
         row = {
             "event_id": str(event_id or uuid.uuid4()),
             "consent_id": previous_data.consent_id if previous_data else str(uuid.uuid4()),
@@ -383,20 +413,20 @@ class AppConsent:
             "granted": granted,
             "refused": refused,
             "policy_version": cfg.policy_version,
-            "texts_hash": cfg.texts_hash(lang),
+            "texts_hash": shown["texts_hash"],
             "language": lang,
             "source": source,
             "action": action,
             "gpc": bool(gpc or request.headers.get("Sec-GPC") == "1"),
             "created_at": given,
-            "expires_at": datetime.fromtimestamp(now + cfg.max_age, UTC),
-            "retain_until": datetime.fromtimestamp(now + cfg.max_age + cfg.retention, UTC),
+            "expires_at": datetime.fromtimestamp(since + cfg.max_age, UTC),
+            "retain_until": datetime.fromtimestamp(since + cfg.max_age + cfg.retention, UTC),
             "ip_prefix": truncate_ip(request.remote_addr) if cfg.record_ip else None,
             "browser": browser_family(request.headers.get("User-Agent")),
         }
-        shown = {k: v for k, v in self.public_config(lang).items() if k != "texts_hash"}
+        texts = {k: v for k, v in shown.items() if k != "texts_hash"}
         started = time.perf_counter()
-        record, is_new = self.ledger.record(row, shown)
+        record, is_new = self.ledger.record(row, texts)
         if self.metrics is not None:
             attempts = reported_attempt(request.headers.get("Consent-Attempt"))
             self.metrics.decision(record, is_new, time.perf_counter() - started, attempts)
@@ -407,12 +437,15 @@ class AppConsent:
             # answering with that record (and signing a cookie from it) would hand this sender
             # another visitor's consent, or make another site's decision count here.
             raise EventIdConflict(str(row["event_id"]))
+        if is_new and self.accounts is not None:
+            self.accounts.recorded(record)  # a signed-in visitor's decision is their account's
+        given_at = int(record["created_at"].timestamp())
         data = CookieData(
             consent_id=record["consent_id"],
             granted=frozenset(record["granted"]),
             refused=frozenset(record["refused"]),
             policy_version=record["policy_version"],
-            given_at=int(record["created_at"].timestamp()),
+            given_at=given_at if decided_at is None else min(decided_at, given_at),
         )
         state = decided_state(cfg, data)
         remember_state(state)
@@ -441,6 +474,7 @@ class AppConsent:
         data = self.cookie_for(state)
         assert state.expires_at is not None
         max_age = max(0, int(state.expires_at.timestamp() - time.time()))
+        path, secure = self.cookie_path(), request.is_secure
         for name, value, httponly in (
             (self.config.cookie_name, self.codec().dumps(data), True),
             (self.config.choice_cookie_name, choice_value(data), False),
@@ -449,9 +483,9 @@ class AppConsent:
                 name,
                 value,
                 max_age=max_age,
-                path=self.cookie_path(),
+                path=path,
                 domain=self.config.cookie_domain,
-                secure=request.is_secure,
+                secure=secure,
                 httponly=httponly,
                 samesite="Lax",
             )

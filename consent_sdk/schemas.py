@@ -19,6 +19,9 @@ class StrictBoolean(fields.Boolean):
 
 
 SOURCES = ("banner", "settings", "api", "gpc")
+RECORD_SOURCES = (*SOURCES, "account")
+"""A record's ``source``: what a visitor may send, and ``account`` (written by the server only,
+when a signed-in customer's decision is applied to another of their browsers)."""
 ACTIONS = ("accept_all", "reject_all", "save", "withdraw")
 
 
@@ -169,7 +172,7 @@ class RecordSchema(Schema):
     policy_version = fields.String(required=True)
     texts_hash = fields.String(required=True)
     language = fields.String(required=True)
-    source = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(RECORD_SOURCES))
     action = fields.String(allow_none=True, required=True)
     gpc = fields.Boolean(required=True)
     created_at = fields.DateTime(required=True)

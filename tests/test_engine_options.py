@@ -206,3 +206,64 @@ def test_a_dead_pooled_connection_is_retried_once(tmp_path: Path) -> None:
             ).scalar()
         assert count == 1
         engine.dispose()
+
+
+def test_a_store_gone_after_start_up_is_a_503_and_records_nothing(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tables exist, then no connection can be made (the server stopped): the driver's
+    error reaches the API as SQLAlchemy's, a 503 to retry, not a 500."""
+    app = make_app(tmp_path, CONSENT_DATABASE_URI=store_url)
+    engine = app.extensions["consent"].ledger.engine
+    client = app.test_client()
+    _decide(client)
+    engine.dispose()
+    dbapi = engine.dialect.loaded_dbapi
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise dbapi.OperationalError("connection refused")
+
+    monkeypatch.setattr(engine.dialect, "connect", refuse)
+    answer = client.post(
+        "/consent/state",
+        json={"purposes": {"analytics": True}, "event_id": str(uuid.uuid4())},
+        headers={"Origin": "http://localhost"},
+    )
+    assert answer.status_code == 503, answer.data
+    assert answer.get_json()["error"] == "store_unavailable"
+    assert "Set-Cookie" not in answer.headers
+    monkeypatch.undo()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("select count(*) from consent_records")).scalar() == 1
+    engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_restart_drops_every_pooled_connection_at_the_first_failure(tmp_path: Path) -> None:
+    """The server ended all pooled connections (a restart): the first that fails invalidates
+    the others too (SQLAlchemy's pool), so the ledger's one retry connects anew instead of
+    taking the next dead one, and the decision is stored once."""
+    with postgres_schema() as url:
+        app = make_app(tmp_path, CONSENT_DATABASE_URI=url)
+        client = app.test_client()
+        engine = app.extensions["consent"].ledger.engine
+        _decide(client)
+        held = [engine.connect() for _ in range(3)]
+        pids = [conn.exec_driver_sql("select pg_backend_pid()").scalar() for conn in held]
+        for conn in held:
+            conn.close()
+        admin = sa.create_engine(url)
+        with admin.begin() as conn:
+            for pid in pids:
+                conn.execute(sa.text("select pg_terminate_backend(:p)"), {"p": pid})
+        admin.dispose()
+        event_id = _decide(client)
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("select pg_backend_pid()").scalar() not in pids
+            count = conn.execute(
+                sa.text("select count(*) from consent_records where event_id = :e"),
+                {"e": event_id},
+            ).scalar()
+        assert count == 1
+        engine.dispose()

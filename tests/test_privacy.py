@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from consent_sdk.privacy import browser_family, truncate_ip
 
@@ -22,6 +26,19 @@ from consent_sdk.privacy import browser_family, truncate_ip
 )
 def test_rule_14_ip_addresses_are_truncated(address: str | None, kept: str | None) -> None:
     assert truncate_ip(address) == kept
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.ip_addresses(v=4) | st.ip_addresses(v=6) | st.ip_addresses(v=4).map(lambda a: f"::ffff:{a}")
+)
+def test_any_address_keeps_exactly_its_network(address: object) -> None:
+    ip = ipaddress.ip_address(str(address))
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 48
+    network = ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+    assert truncate_ip(str(address)) == str(network.network_address)
 
 
 @pytest.mark.parametrize(

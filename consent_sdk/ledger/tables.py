@@ -93,5 +93,24 @@ purges = sa.Table(
 )
 """Signed tombstones: which sealed records were deleted on purpose (retention ended)."""
 
+user_links = sa.Table(
+    "consent_user_links",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("site_id", sa.String(64), nullable=False),
+    # HMAC-SHA256 of the site id and the host's user id (consent_sdk/accounts.py): never the
+    # user id itself.
+    sa.Column("user_ref", sa.String(64), nullable=False),
+    sa.Column("consent_id", sa.String(36), nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),
+    sa.Column("linked_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("site_id", "user_ref", "record_id", name="uq_consent_user_links_record"),
+    # A user's decisions (the gate of a signed-in visitor, export and erase by user).
+    sa.Index("ix_consent_user_links_site_id_user_ref", "site_id", "user_ref"),
+)
+"""Which records a signed-in customer made (or adopted at sign-in): one row per record, so a
+decision counts for an account only if it was made while signed in. Not sealed: erasure by
+user deletes the rows, and the records they pointed at stay as they were proven."""
+
 RECORD_FIELDS = tuple(c.name for c in records.columns if c.name != "id")
 PERSONAL_FIELDS = ("ip_prefix", "browser")

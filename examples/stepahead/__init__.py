@@ -4,7 +4,9 @@ Run it with ``examples/stepahead/run.sh`` (or ``flask --app examples.stepahead r
 home, services, contact form, privacy policy (lv, with en/ru translations), a first-party
 page-view tracker gated on ``analytics``, a "pixel" and a video embed gated on ``marketing``,
 Google Consent Mode with a local ``gtag.js`` stand-in, a debug panel at ``?debug=1``, and the
-consent dashboard (``/consent/admin/``) behind an admin sign-in (``/admin/login``).
+consent dashboard (``/consent/admin/``) behind an admin sign-in (``/admin/login``), and a
+customer sign-in (``/account/login``) whose cookie choice follows the customer to their other
+browsers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from consent_sdk import ConsentManager
 
 from . import consent_setup
 from .admin import admin_guard, init_admin
+from .customers import init_customers
 from .models import db
 from .security import init_security
 from .views import bp, init_language
@@ -76,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     app.register_blueprint(bp)
     init_admin(app)
+    init_customers(app)  # customer sign-in: their cookie choice follows them (issue 20)
 
     with app.app_context():
         db.create_all()  # the site's tables and consent_sdk's records, in one SQLite file

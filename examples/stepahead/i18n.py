@@ -24,6 +24,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "lang_label": "Valoda",
         "footer_settings": "Sīkfailu iestatījumi",
         "footer_policy": "Privātuma politika",
+        "footer_account": "Mans konts",
         "footer_note": "consent_sdk piemēra vietne. Visi dati paliek šajā serverī.",
         "home_title": "Sveicināti SIA StepAhead vietnē",
         "home_lead": (
@@ -112,6 +113,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "lang_label": "Language",
         "footer_settings": "Cookie settings",
         "footer_policy": "Privacy policy",
+        "footer_account": "My account",
         "footer_note": "Example site of consent_sdk. All data stays on this server.",
         "home_title": "Welcome to SIA StepAhead",
         "home_lead": (
@@ -201,6 +203,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "lang_label": "Язык",
         "footer_settings": "Настройки cookie",
         "footer_policy": "Политика конфиденциальности",
+        "footer_account": "Мой аккаунт",
         "footer_note": "Пример сайта consent_sdk. Все данные остаются на этом сервере.",
         "home_title": "Добро пожаловать на сайт SIA StepAhead",
         "home_lead": (

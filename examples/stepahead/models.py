@@ -77,3 +77,20 @@ class AdminUser(db.Model):  # type: ignore[name-defined,misc]
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Customer(db.Model):  # type: ignore[name-defined,misc]
+    """A customer who may sign in to the shop side of the site (never the dashboard): an
+    e-mail and a password hash. Kept apart from ``AdminUser``: another table, another session
+    key, another sign-in form.
+
+    Made with ``flask --app examples.stepahead create-customer EMAIL``; consent_sdk stores
+    only a keyed hash of the customer's id (``consent.link_user``), never the id or e-mail.
+    """
+
+    __tablename__ = "stepahead_customer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -25,6 +25,8 @@ echo "  debug panel:          http://${HOST}:${PORT}/?debug=1"
 echo "  privacy policy:       http://${HOST}:${PORT}/privacy"
 echo "  consent dashboard:    http://${HOST}:${PORT}/admin/login"
 echo "    (first: .venv/bin/python -m flask --app examples.stepahead create-admin you@example.com)"
+echo "  customer sign-in:     http://${HOST}:${PORT}/account/login (two browsers, one choice)"
+echo "    (first: .venv/bin/python -m flask --app examples.stepahead create-customer you@example.com)"
 echo "Press Ctrl+C to stop."
 echo
 exec .venv/bin/python -m flask --app examples.stepahead run --host "$HOST" --port "$PORT" "$@"

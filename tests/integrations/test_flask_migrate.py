@@ -31,6 +31,7 @@ CONSENT_TABLES = {
     "consent_daily_counts",
     "consent_daily_answers",
     "consent_rollup_marks",
+    "consent_user_links",
 }
 
 # Flask-Migrate's generated env.py tries Flask-SQLAlchemy's deprecated get_engine() first.

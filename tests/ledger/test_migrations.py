@@ -454,9 +454,9 @@ def test_a_0004_store_gets_the_dashboard_rollup_empty_and_seal_fills_it(
         assert ("add_table", "consent_daily_counts") in differences
         before = site.sql("select * from consent_records order by id")
 
-        site.decide({"analytics": True})  # first use: upgraded to 0005
+        site.decide({"analytics": True})  # first use: upgraded through 0005 to head
 
-        assert revision(store_url) == [migrate.head()] == ["0005"]
+        assert revision(store_url) == [migrate.head()] == ["0006"]
         assert schema_differences(store_url) == []
         assert site.sql("select * from consent_records order by id")[:4] == before
         assert site.sql("select count(*) from consent_daily_counts") == [(0,)]
