@@ -223,6 +223,15 @@ def test_page_with_only_the_banner_stays_cacheable_one_reading_consent_is_privat
         "personal",
         lambda: cacheable("{{ consent_banner() }}{% if has_consent('analytics') %}x{% endif %}"),
     )
+
+    def own_headers() -> Any:
+        response = app.make_response("x" if has_consent("analytics") else "y")
+        response.headers["Vary"] = "Accept-Encoding"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    app.add_url_rule("/own", "own", own_headers)
+    app.add_url_rule("/bare", "bare", lambda: "x" if has_consent("analytics") else "y")
     client = consent_client(app, "analytics")
     cached = client.get("/cached")
     assert "Vary" not in cached.headers
@@ -231,6 +240,12 @@ def test_page_with_only_the_banner_stays_cacheable_one_reading_consent_is_privat
     assert "Cookie" in personal.headers["Vary"]
     assert "private" in personal.headers["Cache-Control"]
     assert "public" not in personal.headers["Cache-Control"]
+
+    own = client.get("/own")
+    assert own.headers["Vary"] == "Accept-Encoding, Cookie"
+    assert own.headers["Cache-Control"] == "no-store"
+    bare = client.get("/bare")
+    assert bare.headers["Vary"] == "Cookie" and bare.headers["Cache-Control"] == "private"
 
 
 def test_gated_views_answer_only_for_their_visitor(client: Any, app: Flask) -> None:
