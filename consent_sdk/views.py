@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -17,6 +17,9 @@ from .limits import WriteLimiter
 from .origin import check_origin
 from .schemas import HistoryQuerySchema, HistorySchema, flatten_errors, reference
 from .state import _current_state, _ext, remember_state
+
+if TYPE_CHECKING:
+    from .extension import AppConsent
 
 blueprint = Blueprint("consent", __name__)
 
@@ -240,12 +243,10 @@ def post_state() -> Response:
     return response
 
 
-@blueprint.delete("/state")
-def delete_state() -> Response:
-    """Withdraw: record every non-exempt purpose as refused and clear the cookie."""
-    _limit_writes()
-    ext = _ext()
-    check_origin(request, ext.config.trusted_origins)
+def withdraw(ext: AppConsent) -> None:
+    """The request's withdrawal (``Withdrawal`` body) recorded for the visitor whose decision
+    ``ext`` reads (the cookie here; a client site's record in embed/views.py), if there is
+    one: every non-exempt purpose refused."""
     body = _load(ext.withdraw_schema, required=False)
     if ext.read_cookie() is not None:
         ext.decide(
@@ -256,6 +257,15 @@ def delete_state() -> Response:
             language=body["language"],
             gpc=body["gpc"],
         )
+
+
+@blueprint.delete("/state")
+def delete_state() -> Response:
+    """Withdraw: record every non-exempt purpose as refused and clear the cookie."""
+    _limit_writes()
+    ext = _ext()
+    check_origin(request, ext.config.trusted_origins)
+    withdraw(ext)
     remember_state(ext.undecided)
     response = _no_store(jsonify(ext.undecided.to_dict()))
     ext.clear_cookie(response)

@@ -21,13 +21,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import default_exceptions
 
-from ..exceptions import InvalidRequest
-from ..impressions import store as impressions
-from ..impressions.views import StalePolicyVersion
-from ..impressions.views import _body as _impression
 from ..impressions.views import _limit as _limit_impressions
+from ..impressions.views import count as count_impressions
 from ..state import _ext
-from ..views import STORE_DOWN, _json_error, _limit_writes, _load, _no_store, _store_unavailable
+from ..views import (
+    STORE_DOWN,
+    _json_error,
+    _limit_writes,
+    _load,
+    _no_store,
+    _store_unavailable,
+    withdraw,
+)
 from .cors import ForbiddenSiteOrigin, UnknownSite, allow, allowed_origin, page_origin, preflight
 from .record import RECORD_HEADER
 from .service import SiteConsent, service
@@ -162,16 +167,7 @@ def delete_state(site_id: str) -> Response:
     answer's ``record`` removes the cookie either way."""
     _limit_writes()
     consent = _site()
-    body = _load(consent.withdraw_schema, required=False)
-    if consent.read_cookie() is not None:
-        consent.decide(
-            {},
-            event_id=body["event_id"],
-            source=body["source"],
-            action="withdraw",
-            language=body["language"],
-            gpc=body["gpc"],
-        )
+    withdraw(consent)
     return _no_store(jsonify(consent.answer(consent.undecided, secure=_secure())))
 
 
@@ -179,22 +175,5 @@ def delete_state(site_id: str) -> Response:
 def post_impressions(site_id: str) -> Response:
     """One more banner view for the site (``POST /impressions``, counted under its id)."""
     consent = _site()
-    cfg = consent.config
     _limit_impressions()
-    body = _impression()
-    if body["language"] not in cfg.languages:
-        raise InvalidRequest(
-            "Invalid field: language.", {"language": [f"Must be one of {list(cfg.languages)}."]}
-        )
-    if body["policy_version"] != cfg.policy_version:
-        raise StalePolicyVersion(body["policy_version"], cfg.policy_version)
-    impressions.count(
-        consent.ledger,
-        site=cfg.site_id,
-        language=body["language"],
-        policy_version=cfg.policy_version,
-        n=body["count"],
-    )
-    response = Response(status=204, headers={"Cache-Control": "no-store"})
-    del response.headers["Content-Type"]
-    return response
+    return count_impressions(consent.config, consent.ledger)

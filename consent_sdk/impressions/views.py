@@ -9,7 +9,7 @@ cross-origin POST, so the origin check still keeps other sites' pages out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, request
 from flask.blueprints import BlueprintSetupState
@@ -22,6 +22,10 @@ from ..state import _ext
 from ..views import _load, blueprint
 from . import store
 from .schema import ImpressionSchema
+
+if TYPE_CHECKING:
+    from ..config import ConsentConfig
+    from ..ledger import Ledger
 
 MAX_BYTES = 512
 """An impression is about 60 bytes; anything much larger is not one (and not read)."""
@@ -90,9 +94,14 @@ def post_impressions() -> Response:
     """Count ``count`` page views that showed the banner in ``language`` for the current
     policy version, under today's UTC date; 204, no body, no cookie."""
     ext = _ext()
-    cfg = ext.config
-    check_origin(request, cfg.trusted_origins)
+    check_origin(request, ext.config.trusted_origins)
     _limit()
+    return count(ext.config, ext.ledger)
+
+
+def count(cfg: ConsentConfig, ledger: Ledger) -> Response:
+    """The request's impressions counted under ``cfg``'s site, languages and policy version
+    (a client site of the consent service has its own: embed/views.py); the 204."""
     body = _body()
     if body["language"] not in cfg.languages:
         raise InvalidRequest(
@@ -101,7 +110,7 @@ def post_impressions() -> Response:
     if body["policy_version"] != cfg.policy_version:
         raise StalePolicyVersion(body["policy_version"], cfg.policy_version)
     store.count(
-        ext.ledger,
+        ledger,
         site=cfg.site_id,
         language=body["language"],
         policy_version=cfg.policy_version,
