@@ -144,17 +144,22 @@ def static_file(name: str) -> Response:
         body, version = ext.dialog_bundle(ext.config.language(lang))
     else:
         body, version = ext.widget.files[name], ext.widget.versions[name]
-    immutable = request.args.get("v") == version
+    return widget_file(body, version, _CONTENT_TYPES[name])
+
+
+def widget_file(body: bytes, version: str, mimetype: str) -> Response:
+    """A widget file whose content hash is ``version``: immutable for a year under its current
+    ``?v=``, else ``no-cache`` + ETag; gzip -9 when allowed (the embed service's files too)."""
     etag = version
     if request.accept_encodings["gzip"] > 0:  # q-values parsed: "gzip;q=0" is a refusal
-        body, etag = ext.widget.gzipped(body, version), f"{version}-gzip"
-    response = Response(body, mimetype=_CONTENT_TYPES[name])
+        body, etag = _ext().widget.gzipped(body, version), f"{version}-gzip"
+    response = Response(body, mimetype=mimetype)
     if etag != version:
         response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
     response.set_etag(etag)
     response.make_conditional(request)
-    if immutable:
+    if request.args.get("v") == version:
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
         response.headers["Cache-Control"] = "no-cache"

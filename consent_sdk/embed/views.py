@@ -31,6 +31,7 @@ from ..views import (
     _load,
     _no_store,
     _store_unavailable,
+    widget_file,
     withdraw,
 )
 from .cors import ForbiddenSiteOrigin, UnknownSite, allow, allowed_origin, page_origin, preflight
@@ -84,22 +85,7 @@ def _site() -> SiteConsent:
 
 
 def _script(body: bytes, version: str) -> Response:
-    """A script of the widget: with ``?v=`` its current version, cacheable for a year by
-    anyone, else ``no-cache`` + ETag; gzip as for ``consent.js``."""
-    etag = version
-    if request.accept_encodings["gzip"] > 0:
-        body, etag = _ext().widget.gzipped(body, version), f"{version}-gzip"
-    response = Response(body, mimetype="text/javascript")
-    if etag != version:
-        response.headers["Content-Encoding"] = "gzip"
-    response.vary.add("Accept-Encoding")
-    response.set_etag(etag)
-    response.make_conditional(request)
-    if request.args.get("v") == version:
-        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    else:
-        response.headers["Cache-Control"] = "no-cache"
-    return response
+    return widget_file(body, version, "text/javascript")
 
 
 @blueprint.get("/embed.js")
