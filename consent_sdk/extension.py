@@ -20,7 +20,7 @@ from .cookie import CookieCodec, CookieData, choice_value
 from .exceptions import ConfigurationError, ConsentRequired, EventIdConflict
 from .ledger import Ledger, create_own_engine, tables
 from .ledger.keys import Keys
-from .metrics import Metrics, reported_attempt
+from .metrics import Recorder, make_recorder, reported_attempt
 from .privacy import browser_family, truncate_ip
 from .schemas import DecisionSchema, WithdrawSchema
 from .signals import consent_changed, consent_given, consent_withdrawn
@@ -87,9 +87,8 @@ class ConsentManager:
         ext = AppConsent(self, app, config, self._make_ledger(app, config), keys)
         app.config.setdefault("CONSENT_METRICS", False)
         app.config.setdefault("CONSENT_METRICS_REGISTRY", None)
-        registry = app.config["CONSENT_METRICS_REGISTRY"]
-        if app.config["CONSENT_METRICS"] or registry is not None:
-            ext.metrics = Metrics(config.site_id, registry)
+        app.config.setdefault("CONSENT_METRICS_METER_PROVIDER", None)  # "opentelemetry"
+        ext.metrics = make_recorder(config.site_id, app.config)
         app.extensions["consent"] = ext
         from .accounts import init_accounts
 
@@ -230,7 +229,7 @@ class AppConsent:
         self.decision_schema = DecisionSchema(config.purpose_ids, config.languages)
         self.withdraw_schema = WithdrawSchema(config.purpose_ids, config.languages)
         self.fitted: set[int] = set()  # host extensions already fitted (integrations.fit)
-        self.metrics: Metrics | None = None  # CONSENT_METRICS
+        self.metrics: Recorder | None = None  # CONSENT_METRICS
         self.accounts: Accounts | None = None  # signed-in customers (consent_sdk/accounts/)
 
     # --- the per-request hot path ------------------------------------------------------

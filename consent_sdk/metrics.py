@@ -8,14 +8,15 @@ consent id, an event id, an address or a user agent.
 ``CONSENT_METRICS_REGISTRY`` registers the metrics into the host's ``CollectorRegistry``
 instead (the host exposes it, no route is added). Under gunicorn with
 ``PROMETHEUS_MULTIPROC_DIR`` set, the route aggregates every worker (prometheus-client's
-multiprocess mode).
+multiprocess mode). ``CONSENT_METRICS = "opentelemetry"`` records the same metrics into the
+host's OpenTelemetry MeterProvider instead (``consent_sdk.otel``).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from .exceptions import ConfigurationError
 
@@ -29,6 +30,73 @@ def reported_attempt(header: str | None) -> int:
     if header is None or not header.isdigit() or len(header) > 6:
         return 0
     return min(int(header), MAX_REPORTED_ATTEMPTS)
+
+
+WRITE_SECONDS_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
+"""``consent_write_seconds``: a store write takes milliseconds; seconds mean trouble."""
+
+DESCRIPTIONS = {
+    "consent_decisions": "Decisions recorded, by action and whether they were new or a replayed"
+    " event id.",
+    "consent_purpose_choices": "Purposes in new decisions, granted or refused.",
+    "consent_write_seconds": "Time to record a decision in the store (the transaction, commit"
+    " included).",
+    "consent_store_errors": "Requests answered 503 because the store could not be reached.",
+    "consent_delivery_retried": "Decisions that reached the store only after the widget had"
+    " retried them (it sends the attempt number in the Consent-Attempt header).",
+    "consent_delivery_failed_attempts": "Failed deliveries the widget reported before a decision"
+    f" got through (at most {MAX_REPORTED_ATTEMPTS} per request).",
+    "consent_gate_refusals": "@requires_consent views refused, by each purpose that was missing.",
+}
+"""One text per metric, so that Prometheus and OpenTelemetry describe them alike."""
+
+
+class Recorder(Protocol):
+    """What the extension records into (``ext.metrics``): ``Metrics`` (Prometheus) or
+    ``otel.OtelMetrics``."""
+
+    def decision(
+        self, record: Mapping[str, Any], is_new: bool, seconds: float, failed_attempts: int = 0
+    ) -> None: ...
+
+    def store_error(self, exc: BaseException) -> None: ...
+
+    def refused(self, missing: Iterable[str]) -> None: ...
+
+
+OPENTELEMETRY = "opentelemetry"
+
+
+def make_recorder(site_id: str, settings: Mapping[str, Any]) -> Recorder | None:
+    """The recorder ``CONSENT_METRICS`` asks for: True (or a ``CONSENT_METRICS_REGISTRY``)
+    Prometheus, ``"opentelemetry"`` the host's MeterProvider, False none. A setting that would
+    do nothing, or something other than what was meant, is refused at start-up, not discovered on a
+    dashboard that stays empty."""
+    setting = settings["CONSENT_METRICS"]
+    registry = settings["CONSENT_METRICS_REGISTRY"]
+    provider = settings["CONSENT_METRICS_METER_PROVIDER"]
+    if setting == OPENTELEMETRY:
+        if registry is not None:
+            raise ConfigurationError(
+                "CONSENT_METRICS_REGISTRY is a Prometheus registry: with CONSENT_METRICS = "
+                "'opentelemetry' leave it unset (CONSENT_METRICS_METER_PROVIDER names the "
+                "MeterProvider, if not the global one)."
+            )
+        from .otel import OtelMetrics
+
+        return OtelMetrics(site_id, provider)
+    if not isinstance(setting, bool):
+        raise ConfigurationError(
+            f"CONSENT_METRICS {setting!r} must be True (Prometheus), 'opentelemetry' (the "
+            "host's OpenTelemetry MeterProvider) or False (no metrics)."
+        )
+    if provider is not None:
+        raise ConfigurationError(
+            "CONSENT_METRICS_METER_PROVIDER is used only with CONSENT_METRICS = 'opentelemetry'."
+        )
+    if setting or registry is not None:
+        return Metrics(site_id, registry)
+    return None
 
 
 class Metrics:
@@ -48,46 +116,44 @@ class Metrics:
         r = self.registry
         self.decisions = prom.Counter(
             "consent_decisions",
-            "Decisions recorded, by action and whether they were new or a replayed event id.",
+            DESCRIPTIONS["consent_decisions"],
             ["site", "action", "outcome"],
             registry=r,
         )
         self.purposes = prom.Counter(
             "consent_purpose_choices",
-            "Purposes in new decisions, granted or refused.",
+            DESCRIPTIONS["consent_purpose_choices"],
             ["site", "purpose", "choice"],
             registry=r,
         )
         self.write_seconds = prom.Histogram(
             "consent_write_seconds",
-            "Time to record a decision in the store (the transaction, commit included).",
+            DESCRIPTIONS["consent_write_seconds"],
             ["site"],
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            buckets=WRITE_SECONDS_BUCKETS,
             registry=r,
         )
         self.store_errors = prom.Counter(
             "consent_store_errors",
-            "Requests answered 503 because the store could not be reached.",
+            DESCRIPTIONS["consent_store_errors"],
             ["site", "error"],
             registry=r,
         )
         self.retried = prom.Counter(
             "consent_delivery_retried",
-            "Decisions that reached the store only after the widget had retried them (it sends"
-            " the attempt number in the Consent-Attempt header).",
+            DESCRIPTIONS["consent_delivery_retried"],
             ["site"],
             registry=r,
         )
         self.failed_attempts = prom.Counter(
             "consent_delivery_failed_attempts",
-            "Failed deliveries the widget reported before a decision got through (at most"
-            f" {MAX_REPORTED_ATTEMPTS} per request).",
+            DESCRIPTIONS["consent_delivery_failed_attempts"],
             ["site"],
             registry=r,
         )
         self.refusals = prom.Counter(
             "consent_gate_refusals",
-            "@requires_consent views refused, by each purpose that was missing.",
+            DESCRIPTIONS["consent_gate_refusals"],
             ["site", "purpose"],
             registry=r,
         )

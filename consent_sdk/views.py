@@ -310,8 +310,10 @@ def history() -> Response:
 @blueprint.get("/metrics")
 def metrics() -> Response:
     """The SDK's metrics (``CONSENT_METRICS``); none when they go to the host's registry."""
+    from .metrics import Metrics
+
     collected = _ext().metrics
-    if collected is None or not collected.own_registry:
+    if not isinstance(collected, Metrics) or not collected.own_registry:
         return json_response(404, {"error": "not_found", "message": "Metrics are not served here."})
     body, content_type = collected.exposition()
     return _no_store(Response(body, content_type=content_type))
