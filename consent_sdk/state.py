@@ -122,13 +122,18 @@ def private_to_the_visitor(response: Response) -> Response:
     """``Vary: Cookie`` and ``Cache-Control: private`` (unless ``no-store``): a response that
     depends on the visitor's consent must not be served to another visitor by a shared cache.
     """
-    # The usual answer has neither header yet: set them as text (werkzeug's parsed header
-    # objects cost ~25 µs a request, half of what a gate costs); otherwise merge with them.
+    # The usual answer has neither header yet: add them as text, after one pass over the
+    # headers (werkzeug's parsed header objects cost ~25 µs a request, and each `in` test of a
+    # missing header ~1.5 µs, as it raises and catches a KeyError); otherwise merge with them.
     headers = response.headers
-    if "Vary" in headers:
-        response.vary.add("Cookie")
+    for name, _ in headers:
+        if name.lower() in ("vary", "cache-control"):
+            break
     else:
-        headers["Vary"] = "Cookie"
+        headers.add("Vary", "Cookie")
+        headers.add("Cache-Control", "private")
+        return response
+    response.vary.add("Cookie")
     if "Cache-Control" not in headers:
         headers["Cache-Control"] = "private"
     elif not response.cache_control.no_store:

@@ -211,16 +211,20 @@ function start(config) {
     }
   }, onRefused)
 
-  // Nothing else holds up the page's first paint: the stylesheet, gated content, a pending
-  // decision's delivery and the banner come after it, each in a task of its own. A page with a
-  // gated iframe gets its placeholder before the first paint, so that nothing moves.
-  const ui = () => {
+  // Nothing else holds up the page's first paint: a pending decision, the stylesheet, gated
+  // content and the banner come after it, in tasks of their own, so that none is long (at 4x
+  // CPU the queue's read alone takes a task's worth). A page with a gated iframe gets its
+  // placeholder before the first paint, so that nothing moves.
+  const pending = () => {
     // A decision the server has not acknowledged yet wins over the (older) stored one: the
     // vendors and the page's listeners hear of it before any gated content starts. Read here,
     // not at start: a page's first localStorage read waits on the browser (a few ms).
     const last = prune().pop()
     latestId = last?.m == 'POST' && last.b.event_id
     if (last) apply(last.m == 'POST' ? decided(choose(last.b.purposes)) : undecided())
+    flush()
+  }
+  const ui = () => {
     // The stylesheet (consent_banner() preloads it).
     const css = h('link', { rel: 'stylesheet', href: cfg.css, nonce })
     css.onload = css.onerror = () => {
@@ -249,9 +253,15 @@ function start(config) {
         subtree: true,
       })
     })
-    flush()
   }
-  doc.querySelector(`iframe[${GATE}]`) ? ui() : afterPaint(ui)
+  if (doc.querySelector(`iframe[${GATE}]`)) {
+    pending()
+    ui()
+  } else
+    afterPaint(() => {
+      pending()
+      setTimeout(ui)
+    })
 }
 
 // consent_banner() links the script with the page language's config bundled in; the bare
