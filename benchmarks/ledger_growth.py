@@ -24,8 +24,10 @@ settings), each called ``--samples`` times or for ``--budget`` seconds, whicheve
 - history: ``Ledger.history`` of a random visitor (``GET /consent/history``, ``flask consent
   history``, access and erasure requests);
 - export day: ``export.rows`` of one random day of the biggest site, consumed fully (what
-  ``flask consent export --site S --since D --until D+1`` streams); and the same day without
-  ``--site`` (a single-site install has no reason to pass it);
+  ``flask consent export --site S --since D --until D+1`` streams); and the same day of every
+  site (``site=None``: ``--all-sites``), which ``export.rows`` reads site by site on the
+  ``(site_id, created_at)`` index; and, as ``EXPORT_BEFORE``, that day as the single query
+  over every site the export sent before (no index leads with ``created_at``);
 - rollup: ``ledger.rollup.run`` over every generated record but the last hour's (what the
   first ``flask consent seal`` after the upgrade to 0005 does), timed once; the last hour is
   left as the tail the dashboard counts live, as between two cron runs of ``seal``;
@@ -76,7 +78,7 @@ from consent_sdk.impressions.funnel import funnel
 from consent_sdk.impressions.funnel import recount as funnel_recount
 from consent_sdk.ledger import create_own_engine, export, receipts, retention, rollup
 from consent_sdk.ledger.keys import Keys
-from consent_sdk.ledger.store import Ledger
+from consent_sdk.ledger.store import Ledger, as_record
 from consent_sdk.ledger.tables import RECORD_FIELDS, records, texts
 
 SITES = ("shop", "news", "blog")
@@ -92,6 +94,9 @@ WHAT_IF = {"dashboard recount, 90 days": "SET jit = off"}
 size a change before making it: the plain recount without JIT compilation."""
 TAIL = timedelta(hours=1)
 """The newest records left out of the first rollup: the dashboard's live tail."""
+EXPORT_BEFORE = "export one day, every site, one query (before)"
+"""Not what the SDK does any more: an all-sites day as one ``ORDER BY id`` query, streamed as
+``export.rows`` streams (``cursor_tuple_fraction = 1``), to compare with the site-by-site read."""
 INDEX_USE = re.compile(r"(?:Index Only Scan using|Index Scan using|Bitmap Index Scan on) (\w+)")
 
 
@@ -328,6 +333,16 @@ def run(
 
             return call
 
+        def one_day_one_query(on: Ledger) -> int:
+            since = datetime.combine(rnd.choice(days_), datetime.min.time(), UTC)
+            query = sa.select(records).order_by(records.c.id)
+            query = query.where(records.c.created_at >= since)
+            query = query.where(records.c.created_at < since + timedelta(days=1))
+            with on.engine.connect() as conn:
+                conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")
+                streamed = conn.execution_options(stream_results=True, yield_per=1000)
+                return sum(1 for r in streamed.execute(query).mappings() if as_record(r))
+
         purge_at = [END - timedelta(days=days) + MAX_AGE + RETENTION]
         per_chunk = timedelta(days=days) * retention.DEFAULT_CHUNK / n
 
@@ -379,7 +394,8 @@ def run(
             ("receipt (receipts.build)", "1 visitor", receipt),
             ("history (Ledger.history)", "1 visitor", lambda on: on.history(visitor())),
             ("export one day, one site", f"site {big}", one_day(big)),
-            ("export one day, every site", "no --site", one_day(None)),
+            ("export one day, every site", "--all-sites", one_day(None)),
+            (EXPORT_BEFORE, "--all-sites", one_day_one_query),
             ("dashboard overview, 90 days (rollup + tail)", f"site {big}", dashboard),
             ("dashboard recount, 90 days", f"site {big}", recount),
             ("dashboard shown -> decided, 90 days (rollup + tail)", f"site {big}", shown_decided),
