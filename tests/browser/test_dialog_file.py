@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Route
-
 from tests.browser.widget import (
     BANNER,
     DIALOG,
     NONCE,
+    fail_first,
     history,
     open_dialog,
     wait_delivered,
@@ -112,16 +111,7 @@ def test_a_dialog_file_that_failed_to_load_is_fetched_again_on_the_next_click(
     site: Any, page: Any
 ) -> None:
     server = site()
-    failed: list[str] = []
-
-    def first_fails(route: Route) -> None:
-        if not failed:
-            failed.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/consent/consent-dialog.js*", first_fails)
+    failed = fail_first(page, "**/consent/consent-dialog.js*")
     page.goto(server.url + "/")
     page.click(CHOOSE)
     page.wait_for_function("() => document.querySelectorAll('script[src*=dialog]').length == 1")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import Route
-
-from tests.browser.widget import BANNER, NONCE, PENDING, history, wait_delivered
+from tests.browser.widget import BANNER, NONCE, PENDING, fail_first, history, wait_delivered
 
 ACCEPT = f'{BANNER} [data-consent-action="accept-all"]'
 REJECT = f'{BANNER} [data-consent-action="reject-all"]'
@@ -65,16 +63,7 @@ def test_a_delivery_file_that_failed_to_load_keeps_the_decision_and_delivers_it_
     site: Any, page: Any
 ) -> None:
     server = site()
-    failed: list[str] = []
-
-    def first_fails(route: Route) -> None:
-        if not failed:
-            failed.append(route.request.url)
-            route.abort()
-        else:
-            route.continue_()
-
-    page.route("**/consent/consent-send.js*", first_fails)
+    failed = fail_first(page, "**/consent/consent-send.js*")
     page.goto(server.url + "/")
     page.click(ACCEPT)
     # The choice applies at once and is kept; the page says it is saved on this device only.

@@ -122,6 +122,22 @@ def open_dialog(page: Any, control: str) -> None:
     page.locator(f"{DIALOG}[open]").wait_for()
 
 
+def fail_first(page: Any, pattern: str) -> list[str]:
+    """Make the first request for ``pattern`` fail as a network error and let later ones
+    through; returns the URLs failed (one, once it has happened)."""
+    failed: list[str] = []
+
+    def first_fails(route: Any) -> None:
+        if not failed:
+            failed.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(pattern, first_fails)
+    return failed
+
+
 def wait_delivered(page: Any, timeout: float = 10_000) -> None:
     """Wait until the widget's retry queue is empty (the server acknowledged everything)."""
     page.wait_for_function(f"() => !localStorage.getItem('{PENDING}')", timeout=timeout)
