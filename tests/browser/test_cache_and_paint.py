@@ -248,6 +248,12 @@ class Held:
             self.routes.append(route)
             self.pending.append(route)
 
+    def wait(self, page: Page, count: int = 1, timeout: float = 5.0) -> None:
+        """Until ``count`` requests are held (route handlers run while the page waits)."""
+        deadline = time.monotonic() + timeout
+        while len(self.routes) < count and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+
     def release(self) -> None:
         """Let every held request (and any later one) go on to the server."""
         self.released = True
@@ -472,6 +478,8 @@ def test_accept_all_starts_gated_tags_before_the_server_answers_recorded_ones_af
     page.wait_for_function("() => (window.ran || []).length == 2", timeout=1000)
     assert ran(page) == ["analytics", "marketing"]
     assert page.evaluate("ConsentSDK.has('analytics')") is True
+    # Sent once the tags have loaded (through the delivery's file, loaded meanwhile).
+    held.wait(page)
     assert len(held.routes) == 1, "the decision was not sent (or not held)"
 
     page.wait_for_timeout(max(0.0, 1.5 - (time.monotonic() - clicked)) * 1000)
