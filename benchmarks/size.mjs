@@ -62,7 +62,6 @@ const css = readFileSync(resolve(root, "consent_sdk/static/consent.css"));
 const dialogJs = readFileSync(resolve(root, "consent_sdk/static/consent-dialog.js"));
 const dialogCss = readFileSync(resolve(root, "consent_sdk/static/consent-dialog.css"));
 const embedJs = readFileSync(resolve(root, "consent_sdk/static/embed.js"));
-const sendJs = readFileSync(resolve(root, "consent_sdk/static/consent-send.js"));
 const files = [
   row("consent.js", await unminified("src/index.js", "iife"), js),
   row("consent.css", await unminified("styles/consent.css"), css),
@@ -72,8 +71,6 @@ const dialogFiles = [
   row("consent-dialog.js", await unminified("src/dialog.js", "iife"), dialogJs),
   row("consent-dialog.css", await unminified("styles/dialog.css"), dialogCss),
 ];
-/** The delivery of decisions, loaded the first time a page has a decision to send. */
-const sendFiles = [row("consent-send.js", await unminified("src/send.js", "iife"), sendJs)];
 /** The embed build (docs/EMBED.md): for pages not built with Flask; its config is fetched. */
 const embedFiles = [row("embed.js", await unminified("src/index.js", "iife"), embedJs)];
 const both = Buffer.concat([js, css]);
@@ -206,7 +203,6 @@ if (values.json) {
         first_visit_exact: exact,
         dialog_files: dialogFiles,
         dialog_opening: dialogOpening,
-        send_files: sendFiles,
         embed_files: embedFiles,
       },
       null,
@@ -218,15 +214,7 @@ if (values.json) {
   console.log(
     "| file | raw | min | gzip -9 | brotli 11 |\n|---|---:|---:|---:|---:|",
   );
-  const rows = [
-    ...files,
-    total,
-    ...langs,
-    ...firstVisit,
-    ...dialogFiles,
-    ...dialogOpening,
-    ...sendFiles,
-  ];
+  const rows = [...files, total, ...langs, ...firstVisit, ...dialogFiles, ...dialogOpening];
   for (const r of [...rows, ...embedFiles]) {
     const name = r === total ? `**${r.name}**` : r.name;
     console.log(

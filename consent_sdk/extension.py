@@ -330,8 +330,7 @@ class AppConsent:
         """What the widget is given: ``public_config`` with the policy link under the app's
         root (under ``SCRIPT_NAME=/site``, ``"/privacy"`` means ``/site/privacy``), the
         stylesheet's versioned URL, the name of the readable choice cookie, the visitor's
-        receipt page (linked from the settings dialog), and the dialog's and the delivery's
-        versioned URLs.
+        receipt page (linked from the settings dialog) and the dialog's versioned URL.
         """
         cached = self.public_config(lang)
         root = request.script_root
@@ -347,7 +346,6 @@ class AppConsent:
             "choice_cookie": self.config.choice_cookie_name,
             "receipt_url": url_for("consent.receipt_page", lang=lang),
             "dialog": url_for("consent.dialog", lang=lang, v=dialog),
-            "send": url_for("consent.send", v=self.widget.versions["consent-send.js"]),
         }
 
     def dialog_bundle(self, lang: str) -> tuple[bytes, str]:

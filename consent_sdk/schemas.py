@@ -139,12 +139,6 @@ class ConfigSchema(Schema):
             "what only the dialog shows in this language; loaded on its first opening)"
         }
     )
-    send = fields.String(
-        metadata={
-            "description": "the versioned URL of the delivery of decisions (consent-send.js; "
-            "loaded the first time a page has a decision to send)"
-        }
-    )
 
 
 REFERENCE_LENGTH = 12

@@ -42,7 +42,6 @@ _CONTENT_TYPES = {
     "consent.css": "text/css",
     "consent-dialog.js": "text/javascript",
     "consent-dialog.css": "text/css",
-    "consent-send.js": "text/javascript",
 }
 
 
@@ -128,12 +127,10 @@ def _no_store(response: Response) -> Response:
 @blueprint.get(
     "/consent-dialog.css", defaults={"name": "consent-dialog.css"}, endpoint="dialog_stylesheet"
 )
-@blueprint.get("/consent-send.js", defaults={"name": "consent-send.js"}, endpoint="send")
 def static_file(name: str) -> Response:
     """The widget. ``consent.js?lang=xx`` bundles that language's config (what
     ``consent_banner()`` links), ``consent-dialog.js?lang=xx`` what the settings dialog shows
-    in it (the widget's config names that URL), ``consent-send.js`` the delivery of decisions
-    (loaded when a page has one to send); a URL with the current ``?v=`` hash may be
+    in it (the widget's config names that URL); a URL with the current ``?v=`` hash may be
     cached for a year by anyone: it is the same for every visitor.
 
     Gzip (-9, compressed once per version) when ``Accept-Encoding`` allows it, with its own

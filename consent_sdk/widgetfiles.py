@@ -9,9 +9,6 @@ The settings dialog is a file of its own, ``consent-dialog.js?lang=en``, which t
 the first time a visitor opens the dialog: what only the dialog shows (the purposes'
 descriptions and legal bases, the dialog's texts, the receipt link, its stylesheet's URL) is
 bundled there and left out of the widget's bundle, so a first visit does not download it.
-The delivery of decisions to the server, ``consent-send.js`` (one file for every language), is
-loaded the first time a page has a decision to send, so a page view that sends nothing (a
-returning visitor's, most of them) does not download it either.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 STATIC = Path(__file__).parent / "static"
-NAMES = ("consent.js", "consent.css", "consent-dialog.js", "consent-dialog.css", "consent-send.js")
+NAMES = ("consent.js", "consent.css", "consent-dialog.js", "consent-dialog.css")
 CONFIG_NAME = "__CONSENT_CONFIG__"
 """The free name the widget reads its bundled config from (widget/src/config.js)."""
 DIALOG_NAME = "__CONSENT_DIALOG__"

@@ -1,5 +1,5 @@
-// Build the widget: widget/src/index.js and what it loads on demand, the settings dialog
-// (widget/src/dialog.js) and the delivery of decisions (widget/src/send.js) -> a minified IIFE each; widget/styles/consent.css and dialog.css -> a
+// Build the widget: widget/src/index.js and the settings dialog it loads on demand,
+// widget/src/dialog.js -> a minified IIFE each; widget/styles/consent.css and dialog.css -> a
 // minified stylesheet each; all written to consent_sdk/static/ (committed, served by the
 // blueprint).
 //   npm run build                      -> ../consent_sdk/static/
@@ -31,8 +31,8 @@ const common = {
   logLevel: 'warning',
 }
 
-// Three scripts: the widget (src/index.js), and the settings dialog (src/dialog.js) and the
-// delivery of decisions (src/send.js) it loads on demand. Each is its modules as one ES module (esbuild), minified as one scope and
+// Two scripts: the widget (src/index.js) and the settings dialog it loads on demand
+// (src/dialog.js). Each is its modules as one ES module (esbuild), minified as one scope and
 // wrapped in an IIFE (terser).
 // `embed`: the embed build (embed.js, for pages not built with Flask: docs/EMBED.md). The same
 // sources; EMBED is a constant in each, so terser drops the other mode's code.
@@ -67,7 +67,6 @@ async function script(entry, name, embed = false) {
 mkdirSync(outdir, { recursive: true })
 await script('src/index.js', 'consent.js')
 await script('src/dialog.js', 'consent-dialog.js')
-await script('src/send.js', 'consent-send.js')
 await script('src/index.js', 'embed.js', true)
 
 await esbuild.build({
@@ -77,5 +76,5 @@ await esbuild.build({
   outdir,
 })
 console.log(
-  `built consent.js, consent.css, consent-dialog.js, consent-dialog.css, consent-send.js and embed.js in ${outdir}`
+  `built consent.js, consent.css, consent-dialog.js, consent-dialog.css and embed.js in ${outdir}`
 )

@@ -20,8 +20,6 @@ EMBED = "embed.js"
 """The embed build (docs/EMBED.md): the same sources with EMBED true, under the same budget."""
 DIALOG = ("consent-dialog.js", "consent-dialog.css")
 """The settings dialog's own files, loaded the first time a visitor opens it."""
-SEND = "consent-send.js"
-"""The delivery of decisions, loaded the first time a page has one to send."""
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +37,7 @@ def test_committed_static_files_match_a_fresh_build(npm: str, tmp_path: Path) ->
         check=True,
         capture_output=True,
     )
-    for name in (*BUILT, *DIALOG, SEND, EMBED):
+    for name in (*BUILT, *DIALOG, EMBED):
         fresh = (tmp_path / name).read_bytes()
         assert fresh == (STATIC / name).read_bytes(), (
             f"consent_sdk/static/{name} is stale: run `npm run build` in widget/ and commit it"

@@ -478,7 +478,7 @@ def test_accept_all_starts_gated_tags_before_the_server_answers_recorded_ones_af
     page.wait_for_function("() => (window.ran || []).length == 2", timeout=1000)
     assert ran(page) == ["analytics", "marketing"]
     assert page.evaluate("ConsentSDK.has('analytics')") is True
-    # Sent once the tags have loaded (through the delivery's file, loaded meanwhile).
+    # Sent once the tags have loaded (a second at the latest).
     held.wait(page)
     assert len(held.routes) == 1, "the decision was not sent (or not held)"
 

@@ -1,6 +1,6 @@
 // Tiny DOM helpers. Text is only ever set with textContent: translations are never parsed as HTML.
 import { ACTION, UI, doc } from './constants.js'
-import { cfg, nonce } from './config.js'
+import { cfg } from './config.js'
 
 export { doc }
 
@@ -37,15 +37,3 @@ export const $$ = (sel, root = doc) => [...root.querySelectorAll(sel)]
 export const domReady = new Promise(resolve =>
   doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', resolve) : resolve()
 )
-
-/**
- * Load one of the widget's own files (the dialog, the delivery) with the page's nonce; resolves
- * with what it hands back on its <script> element (not on window), rejects if it fails to load.
- */
-export const load = src =>
-  new Promise((ready, failed) => {
-    const script = h('script', { src, nonce })
-    script.onload = () => ready(script.csdk)
-    script.onerror = failed
-    doc.head.append(script)
-  })

@@ -6,7 +6,7 @@ import { ACTION, GATE, PURPOSE } from './constants.js'
 import { doc, domReady, h } from './dom.js'
 import { cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
-import { enqueue, listen, prune, send, uuid } from './store.js'
+import { enqueue, flush, listen, prune, uuid } from './store.js'
 import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
 import { vendorsDefault, vendorsUpdate } from './vendors.js'
 import { clearCookies, gate, idle } from './gate.js'
@@ -108,9 +108,9 @@ function decide(choice, action, source) {
   // at the latest, for a tag that hangs).
   enqueue({ m: action ? 'POST' : 'DELETE', v: cfg.policy_version, b: body })
   let sent
-  const go = () => sent || send((sent = 1))
-  idle(go)
-  setTimeout(go, 1e3)
+  const send = () => sent || flush((sent = 1))
+  idle(send)
+  setTimeout(send, 1e3)
 }
 
 /**
@@ -221,10 +221,8 @@ function start(config) {
     // not at start: a page's first localStorage read waits on the browser (a few ms).
     const last = prune().pop()
     latestId = last?.m == 'POST' && last.b.event_id
-    if (last) {
-      apply(last.m == 'POST' ? decided(choose(last.b.purposes)) : undecided())
-      send()
-    }
+    if (last) apply(last.m == 'POST' ? decided(choose(last.b.purposes)) : undecided())
+    flush()
   }
   const ui = () => {
     // The stylesheet (consent_banner() preloads it).

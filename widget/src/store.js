@@ -1,10 +1,8 @@
-// Decisions on their way to the server: a queue in localStorage that survives a reload.
-// Written only after a decision (rule 1), emptied as the server acknowledges each one. What
-// sends it (delivery.js) is a file of its own, loaded when there is something to send.
+// Delivery of decisions to the server: a queue in localStorage that survives a reload.
+// Written only after a decision (rule 1), emptied as the server acknowledges each one.
 import { PENDING_KEY } from './constants.js'
+import { call, retryable } from './api.js'
 import { cfg } from './config.js'
-import { load } from './dom.js'
-import { delivery } from './delivery.js'
 
 /** Every app's items (storage is shared by every app on the host); [] if none or unreadable. */
 function stored() {
@@ -15,15 +13,14 @@ function stored() {
   }
 }
 
+/**
+ * This app's pending items, oldest first: {a: API, m: method, v: policy version, b: Decision
+ * body with event_id, o: the event id it had before a conflict renewed it}. Each app sends only its own. Storage disabled: the ones in memory.
+ */
 /** A new event id (crypto.randomUUID, or a blob URL's uuid where it is missing). */
 export const uuid = () => crypto.randomUUID?.() || URL.createObjectURL(new Blob()).slice(-36)
 
 let memory
-/**
- * This app's pending items, oldest first: {a: API, m: method, v: policy version, b: Decision
- * body with event_id, o: the event id it had before a conflict renewed it}. Each app sends
- * only its own. Storage disabled: the ones in memory.
- */
 const items = () => memory || stored().filter(i => i.a == cfg.api)
 
 function keep(mine) {
@@ -38,17 +35,27 @@ function keep(mine) {
   }
 }
 
-/** What delivery.js works on: this page's queue and the widget's callbacks (listen). */
-let queue
+let onResult
+let onRefused
+let busy
+let attempt = 0
 
 /**
- * Set the callbacks: result(State, done) after each acknowledged item, result(null) after a
- * failed attempt, refused({status, body}, item) when the server refuses an item for good.
+ * Set the callbacks: fn(State, done) after each acknowledged item, fn(null) after a failed
+ * attempt, refused({status, body}, item) when the server refuses an item for good.
  */
-export const listen = (result, refused) => (queue = { items, keep, uuid, result, refused })
+export function listen(fn, refused) {
+  onResult = fn
+  onRefused = refused
+}
 
-/** Queue a decision (send() delivers it). */
-export const enqueue = item => keep([...items(), { ...item, a: cfg.api }])
+/** Queue a decision (flush() delivers it). */
+export function enqueue(item) {
+  keep([...items(), { ...item, a: cfg.api }])
+  // A new decision goes at the next flush(), not after a backoff (a retry timer still pending
+  // finds the queue busy or empty).
+  attempt = 0
+}
 
 /** Forget queued items recorded under another policy version (they no longer apply). */
 export function prune() {
@@ -57,27 +64,41 @@ export function prune() {
   return kept
 }
 
-let flush
-let loading
-
-/**
- * Send the queue; `fresh`: a new decision, which goes at once, not after a retry's backoff.
- * Through delivery.js, a file of its own (consent-send.js) loaded the first time there is
- * something to send: most page views (a returning visitor's) send nothing. A failed load is a
- * failed attempt (the page shows it is offline), tried again 5 s later; the queue keeps the
- * decision meanwhile. The embed build carries delivery.js.
- */
-export const send =
-  // eslint-disable-next-line no-undef
-  (EMBED && (fresh => (flush ||= delivery(queue))(fresh))) ||
-  function send(fresh) {
-    loading ||= load(cfg.send).then(
-      init => (flush = init(cfg, queue)),
-      () => {
-        loading = 0
-        queue.result(null)
-        setTimeout(send, 5e3)
-      }
-    )
-    loading.then(() => flush?.(fresh))
+/** Send the oldest item; on success the next, on a retryable failure again after a backoff. */
+export async function flush() {
+  const [item] = items()
+  if (busy || !item) return
+  busy = 1
+  // Another tab may have delivered or queued items meanwhile: re-read before removing ours.
+  const drop = () => keep(items().filter(i => i.b.event_id != item.b.event_id))
+  try {
+    const state = await call('/state', item.m, item.b, attempt)
+    // The embed build keeps the service's signed record of the decision on the page's own site
+    // (the cookie string is the service's; a withdrawal's removes it).
+    // eslint-disable-next-line no-undef
+    EMBED && ((document.cookie = state.record), delete state.record)
+    drop()
+    attempt = 0
+    onResult(state, !items().length)
+  } catch (err) {
+    busy = 0
+    if (retryable(err)) {
+      setTimeout(flush, Math.min(1e3 * 2 ** attempt++, 6e4))
+      return onResult(null)
+    }
+    // Our own event id is taken: an earlier delivery was stored but its answer (and cookie)
+    // was lost, and without the cookie the server cannot tell us from someone replaying the
+    // id. The same decision goes once more as a new event (the first record stays, unlinked).
+    if (err.body?.error == 'event_id_conflict' && !item.o) {
+      const id = item.b.event_id
+      keep(items().map(i => (i.b.event_id == id ? { ...i, o: id, b: { ...i.b, event_id: uuid() } } : i)))
+      return flush()
+    }
+    // A 4xx other than 408/429 will never succeed: drop it rather than retry for ever, and
+    // say so (never fail silently).
+    drop()
+    onRefused(err, item)
   }
+  busy = 0
+  flush()
+}
