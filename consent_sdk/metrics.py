@@ -85,6 +85,10 @@ def make_recorder(site_id: str, settings: Mapping[str, Any]) -> Recorder | None:
         from .otel import OtelMetrics
 
         return OtelMetrics(site_id, provider)
+    # None, 0 and 1 as they come from reading the environment (unset, off, on), as before;
+    # a string is refused: "false" would have meant on.
+    if setting is None or (type(setting) is int and setting in (0, 1)):
+        setting = bool(setting)
     if not isinstance(setting, bool):
         raise ConfigurationError(
             f"CONSENT_METRICS {setting!r} must be True (Prometheus), 'opentelemetry' (the "

@@ -181,10 +181,20 @@ def test_without_opentelemetry_api_the_setting_says_what_to_install(
     )
 
 
-@pytest.mark.parametrize("value", ["otel", "OpenTelemetry", "prometheus", "true", 1, None])
+@pytest.mark.parametrize("value", ["otel", "OpenTelemetry", "prometheus", "true", "false", 2])
 def test_an_unknown_metrics_setting_is_refused(tmp_path: Path, value: Any) -> None:
     with pytest.raises(ConfigurationError, match=r"CONSENT_METRICS .* must be True \(Prometheus\)"):
         make_app(tmp_path, CONSENT_METRICS=value)
+
+
+@pytest.mark.parametrize(("value", "served"), [(None, False), (0, False), (1, True)])
+def test_unset_0_and_1_mean_off_off_and_on_as_before(
+    tmp_path: Path, value: Any, served: bool
+) -> None:
+    """What reading the environment gives (unset, "0", "1" as int) keeps its old meaning."""
+    app = make_app(tmp_path, CONSENT_METRICS=value)
+    answer = app.test_client().get("/consent/metrics")
+    assert (answer.status_code == 200) is served
 
 
 def test_settings_for_the_other_kind_of_metrics_are_refused(
