@@ -22,16 +22,21 @@ from consent_sdk.testing import consent_cookie
 ROUNDS, CALLS = 15, 2000
 
 
-def build() -> tuple[Flask, str]:
+def site(**config: Any) -> Flask:
+    """The measured site (gate_signed_in.py's too): the SDK with ``config`` and two views
+    answering the same, ``/plain`` and ``/gated`` (``@requires_consent("analytics")``)."""
     app = Flask(__name__, instance_path=tempfile.mkdtemp())
-    app.config["SECRET_KEY"] = "bench"
-    app.config["CONSENT_CONTROLLER"] = {"name": "Bench Ltd", "contact": "bench@example.test"}
-    app.config["CONSENT_POLICY_URL"] = "/privacy"
-    app.config["CONSENT_PURPOSES"] = [
-        "necessary",
-        {"id": "analytics", "cookies": ["_ga"]},
-        {"id": "marketing", "cookies": ["_fbp"]},
-    ]
+    app.config.update(
+        SECRET_KEY="bench",
+        CONSENT_CONTROLLER={"name": "Bench Ltd", "contact": "bench@example.test"},
+        CONSENT_POLICY_URL="/privacy",
+        CONSENT_PURPOSES=[
+            "necessary",
+            {"id": "analytics", "cookies": ["_ga"]},
+            {"id": "marketing", "cookies": ["_fbp"]},
+        ],
+        **config,
+    )
     ConsentManager(app)
 
     @app.get("/plain")
@@ -42,6 +47,12 @@ def build() -> tuple[Flask, str]:
     @requires_consent("analytics")
     def gated() -> str:
         return "ok"
+
+    return app
+
+
+def build() -> tuple[Flask, str]:
+    app = site()
 
     @app.get("/jinja-like")
     def jinja_like() -> str:

@@ -25,16 +25,14 @@ the consent cookie. Rows:
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask_login import LoginManager, UserMixin, login_user
+from gate import site  # benchmarks/gate.py: the same site, plus Flask-Login here
 from werkzeug.test import EnvironBuilder
-
-from consent_sdk import ConsentManager, requires_consent
 
 ROUNDS, CALLS = 21, 2000
 
@@ -45,35 +43,13 @@ class User(UserMixin):  # type: ignore[misc]
 
 
 def build(**config: Any) -> Flask:
-    app = Flask(__name__, instance_path=tempfile.mkdtemp())
-    app.config.update(
-        SECRET_KEY="bench",
-        CONSENT_CONTROLLER={"name": "Bench Ltd", "contact": "bench@example.test"},
-        CONSENT_POLICY_URL="/privacy",
-        CONSENT_RATE_LIMIT=None,
-        CONSENT_PURPOSES=[
-            "necessary",
-            {"id": "analytics", "cookies": ["_ga"]},
-            {"id": "marketing", "cookies": ["_fbp"]},
-        ],
-        **config,
-    )
-    ConsentManager(app)
+    app = site(CONSENT_RATE_LIMIT=None, **config)
     login = LoginManager(app)
     login.user_loader(lambda user_id: User(user_id))
 
     @app.post("/login")
     def log_in() -> str:
         login_user(User("customer-1"))
-        return "ok"
-
-    @app.get("/plain")
-    def plain() -> str:
-        return "ok"
-
-    @app.get("/gated")
-    @requires_consent("analytics")
-    def gated() -> str:
         return "ok"
 
     return app

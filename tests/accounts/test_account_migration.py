@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-
-from consent_sdk.ledger import migrate, tables
-from consent_sdk.ledger.store import create_own_engine
+from consent_sdk.ledger import migrate
 from tests.accounts.accountsite import decide
 from tests.ledger.conftest import Site
-from tests.ledger.test_migrations import old_rows, revision, schema_differences
+from tests.ledger.test_migrations import revision, schema_differences, store_at
 
 
 def test_a_0005_store_gets_the_user_links_keeping_every_record(
@@ -19,12 +16,7 @@ def test_a_0005_store_gets_the_user_links_keeping_every_record(
 ) -> None:
     site = Site(tmp_path, store_url)
     try:
-        engine = create_own_engine(store_url)
-        with engine.begin() as conn:
-            command.upgrade(migrate.alembic_config(conn), "0005")
-        with engine.begin() as conn:
-            conn.execute(tables.records.insert(), old_rows(3))
-        engine.dispose()
+        store_at(store_url, "0005", 3).dispose()
         differences = {(d[0], getattr(d[1], "name", None)) for d in schema_differences(store_url)}
         assert ("add_table", "consent_user_links") in differences
         before = site.sql("select * from consent_records order by id")

@@ -124,6 +124,17 @@ def snapshot(site: Site) -> tuple[list[Any], list[Any]]:
     return [tuple(r) for r in rows], [tuple(r) for r in texts]
 
 
+def store_at(url: str, rev: str, records: int) -> sa.Engine:
+    """A store as release ``rev`` left it, holding ``records`` of its records; its engine (the
+    caller disposes of it)."""
+    engine = create_own_engine(url)
+    with engine.begin() as conn:
+        command.upgrade(migrate.alembic_config(conn), rev)
+    with engine.begin() as conn:
+        conn.execute(tables.records.insert(), old_rows(records))
+    return engine
+
+
 def revision(url: str) -> list[Any]:
     engine = sa.create_engine(url)
     try:
@@ -444,11 +455,7 @@ def test_a_0004_store_gets_the_dashboard_rollup_empty_and_seal_fills_it(
 
     site = Site(tmp_path, store_url)
     try:
-        engine = create_own_engine(store_url)
-        with engine.begin() as conn:
-            command.upgrade(migrate.alembic_config(conn), "0004")
-        with engine.begin() as conn:
-            conn.execute(tables.records.insert(), old_rows(4))
+        engine = store_at(store_url, "0004", 4)
         assert revision(store_url) == ["0004"]
         differences = {(d[0], d[1].name) for d in schema_differences(store_url)}
         assert ("add_table", "consent_daily_counts") in differences
