@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from examples.stepahead.models import Customer, db
-from tests.e2e.helpers import site_app
+from tests.e2e.helpers import site_with_user
 
 EMAIL = "klients@stepahead.lv"
 PASSWORD = "correct horse battery"
@@ -19,13 +19,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def site(tmp_path: Path) -> Flask:
-    app = site_app(tmp_path / "instance")
-    made = app.test_cli_runner().invoke(
-        args=["create-customer", EMAIL.upper()], input=f"{PASSWORD}\n{PASSWORD}\n"
-    )
-    assert made.exit_code == 0, made.output
-    assert f"created customer {EMAIL}" in made.output
-    return app
+    return site_with_user(tmp_path / "instance", "customer", EMAIL, PASSWORD)
 
 
 def sign_in(client: Any, email: str = EMAIL, password: str = PASSWORD) -> Any:

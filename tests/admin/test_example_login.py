@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from examples.stepahead.models import AdminUser, db
-from tests.e2e.helpers import site_app
+from tests.e2e.helpers import site_with_user
 
 EMAIL = "owner@stepahead.lv"
 PASSWORD = "correct horse battery"
@@ -19,13 +19,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def site(tmp_path: Path) -> Flask:
     """The example site with one admin, made as its README says (the password prompted)."""
-    app = site_app(tmp_path / "instance")
-    made = app.test_cli_runner().invoke(
-        args=["create-admin", EMAIL.upper()], input=f"{PASSWORD}\n{PASSWORD}\n"
-    )
-    assert made.exit_code == 0, made.output
-    assert f"created admin {EMAIL}" in made.output
-    return app
+    return site_with_user(tmp_path / "instance", "admin", EMAIL, PASSWORD)
 
 
 def sign_in(client: Any, email: str = EMAIL, password: str = PASSWORD, **form: str) -> Any:

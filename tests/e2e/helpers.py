@@ -37,6 +37,19 @@ def site_app(instance: Path, **config: Any) -> Flask:
     return create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": SECRET, **config})
 
 
+def site_with_user(instance: Path, kind: str, email: str, password: str) -> Flask:
+    """The example site with one ``kind`` ("admin" or "customer") made as its README says:
+    ``flask create-<kind> EMAIL``, the password prompted twice (the e-mail given in capitals,
+    stored in lower case)."""
+    app = site_app(instance)
+    made = app.test_cli_runner().invoke(
+        args=[f"create-{kind}", email.upper()], input=f"{password}\n{password}\n"
+    )
+    assert made.exit_code == 0, made.output
+    assert f"created {kind} {email}" in made.output
+    return app
+
+
 @dataclass
 class Site:
     """The served example site and what its owner can look at: records and counters."""
