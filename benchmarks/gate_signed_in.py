@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 from flask_login import LoginManager, UserMixin, login_user
-from gate import site  # benchmarks/gate.py: the same site, plus Flask-Login here
-from werkzeug.test import EnvironBuilder
+from gate import caller, per_call, site  # benchmarks/gate.py: the same site and calls
 
-ROUNDS, CALLS = 21, 2000
+ROUNDS = 21  # of gate.per_call (2,000 calls each)
 
 
 class User(UserMixin):  # type: ignore[misc]
@@ -65,32 +63,12 @@ def cookies(app: Flask, signed_in: bool) -> str:
     return "; ".join(f"{n}={client.get_cookie(n).value}" for n in names)  # type: ignore[union-attr]
 
 
-def caller(app: Flask, path: str, cookie: str) -> Callable[[], Any]:
-    environ = EnvironBuilder(path=path, headers={"Cookie": cookie}).get_environ()
-
-    def start_response(status: str, headers: Any) -> None:
-        assert status.startswith("200"), status
-
-    def call() -> None:
-        for _chunk in app(dict(environ), start_response):
-            pass
-
-    return call
-
-
 def hook(app: Flask, on: bool) -> None:
     """Put the accounts' before-request hook on the app, or take it off (same app object, so
     the rows with and without it differ in nothing else)."""
     follow = app.extensions["consent"].accounts.follow
     funcs = app.before_request_funcs.setdefault(None, [])
     funcs[:] = [f for f in funcs if f != follow] + ([follow] if on else [])
-
-
-def per_call(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    for _ in range(CALLS):
-        fn()
-    return (time.perf_counter() - start) / CALLS * 1e6
 
 
 def main() -> None:
