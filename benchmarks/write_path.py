@@ -205,6 +205,16 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--servers", default="sync:5,gthread:2x8")
     ap.add_argument("--engine-options", default="", help="CONSENT_ENGINE_OPTIONS as JSON")
+    ap.add_argument("--stores", default="sqlite,postgres", help="which stores to load")
+    ap.add_argument(
+        "--postgres-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PostgreSQL setting for the SDK's connections, for a what-if "
+        "(e.g. synchronous_commit=off: not durable, an upper bound of what sharing commits "
+        "could gain)",
+    )
     ap.add_argument("--markdown", type=Path, help="write the tables here too")
     ap.add_argument("--json", type=Path, help="every round's figures")
     ap.add_argument("--quick", action="store_true", help="3 s rounds, 1 cycle, sync:5 only")
@@ -230,7 +240,11 @@ def main() -> int:
         else:
             workers, options = int(size), ["--worker-class", "sync"]
         with postgres_schema() as pg_uri:
+            served_pg = pg_uri + "".join(
+                f"%20-c{s.replace('=', '%3D')}" for s in args.postgres_setting
+            )
             stores = {"sqlite": f"sqlite:///{tmp / (kind + size + '.db')}", "postgres": pg_uri}
+            stores = {k: v for k, v in stores.items() if k in args.stores.split(",")}
             servers = {}
             try:
                 for store, uri in stores.items():
@@ -238,7 +252,7 @@ def main() -> int:
                     instance.mkdir()
                     prepare_store(uri, instance)
                     env = {
-                        "WRITE_PATH_DATABASE_URI": uri,
+                        "WRITE_PATH_DATABASE_URI": served_pg if store == "postgres" else uri,
                         "WRITE_PATH_INSTANCE": str(instance),
                         "WRITE_PATH_ENGINE_OPTIONS": args.engine_options,
                     }
@@ -257,8 +271,7 @@ def main() -> int:
                 time.sleep(1)  # the warm-up's last requests are answered
                 expected = {s: 0 for s in stores}
                 warm = {s: count_records(u) for s, u in stores.items()}
-                order = [("bare", "sqlite"), ("sqlite", "sqlite"), ("bare", "postgres")]
-                order.append(("postgres", "postgres"))
+                order = [(what, store) for store in stores for what in ("bare", store)]
                 for cycle in range(args.rounds):
                     for what, store in order:
                         rnd += 1
@@ -338,6 +351,8 @@ def report(rounds: list[dict[str, Any]], args: argparse.Namespace, started: str)
         bare_median = statistics.median(r["rps"] for r in bare)
         for what in ("bare", "sqlite", "postgres"):
             rs = [r for r in mine if r["what"] == what]
+            if not rs:
+                continue
             rps = [r["rps"] for r in rs]
             med = statistics.median(rps)
             if what == "bare":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -42,21 +42,11 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
 
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            # Every gated request runs this: no list is built unless a purpose is missing.
             granted = _current_state().purposes
-            missing = [p for p in purposes if not granted.get(p)]
-            if missing:
-                unknown = [p for p in missing if p not in granted]
-                if unknown:
-                    # A view registered after init_app with a typo: only this view fails.
-                    raise ConfigurationError(
-                        f"View {request.endpoint!r} requires unknown consent purposes "
-                        f"{unknown}; CONSENT_PURPOSES defines {list(granted)}."
-                    )
-                if request.method == "OPTIONS":
-                    # Only reached when the view lists OPTIONS itself (otherwise Flask answers
-                    # it before any view runs): answer as Flask would have, without the view.
-                    return current_app.make_default_options_response()
-                return _ext().refuse(missing)
+            for name in purposes:
+                if not granted.get(name):
+                    return _refuse(purposes, granted)
             if is_async:
                 return current_app.ensure_sync(view)(*args, **kwargs)
             return view(*args, **kwargs)
@@ -65,6 +55,23 @@ def requires_consent(*purposes: str) -> Callable[[F], F]:
         return cast(F, wrapped)
 
     return decorator
+
+
+def _refuse(purposes: tuple[str, ...], granted: Mapping[str, bool]) -> Any:
+    """The answer of a gated view whose visitor did not grant every purpose it needs."""
+    missing = [p for p in purposes if not granted.get(p)]
+    unknown = [p for p in missing if p not in granted]
+    if unknown:
+        # A view registered after init_app with a typo: only this view fails.
+        raise ConfigurationError(
+            f"View {request.endpoint!r} requires unknown consent purposes "
+            f"{unknown}; CONSENT_PURPOSES defines {list(granted)}."
+        )
+    if request.method == "OPTIONS":
+        # Only reached when the view lists OPTIONS itself (otherwise Flask answers it before
+        # any view runs): answer as Flask would have, without the view.
+        return current_app.make_default_options_response()
+    return _ext().refuse(missing)
 
 
 def guarded_purposes(view: Callable[..., Any]) -> tuple[str, ...]:
