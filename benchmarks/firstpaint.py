@@ -1,9 +1,10 @@
 """What a consent widget costs a page's first paint: consent_sdk against two peers and no widget.
 
-Run: .venv/bin/python benchmarks/firstpaint.py [--runs 30] [--json FILE]
+Run: .venv/bin/python benchmarks/firstpaint.py [--runs 30] [--json FILE] [--proxy nginx]
 Needs the peers first: (cd benchmarks && npm ci --ignore-scripts)  (cookieconsent, klaro)
 
-One article page in four variants, served by one Flask app on 127.0.0.1 (werkzeug in a thread):
+One article page in four variants, served by one Flask app on 127.0.0.1 (werkzeug in a thread;
+with ``--proxy nginx`` behind nginx, which serves every file but the pages from its cache):
 
   none           no widget
   consent_sdk    {{ consent_banner() }} in <head>, a real ConsentManager (SQLite in a temp dir)
@@ -37,7 +38,7 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -388,6 +389,88 @@ def serve(app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
+NGINX_CONF = """daemon off;
+master_process off;
+pid {root}/nginx.pid;
+error_log {root}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {root}/body;
+    proxy_temp_path {root}/proxy;
+    fastcgi_temp_path {root}/fastcgi;
+    uwsgi_temp_path {root}/uwsgi;
+    scgi_temp_path {root}/scgi;
+    proxy_cache_path {root}/cache levels=1:2 keys_zone=assets:1m max_size=64m use_temp_path=off;
+    upstream app {{
+        server 127.0.0.1:{backend};
+        keepalive 8;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        # The pages: from the app, every load.
+        location / {{
+            proxy_pass http://app;
+        }}
+        # Every file a page loads (the widget's, the peers', the image, the tag): from nginx's
+        # cache after the warm-up, as a site behind a reverse proxy or a CDN serves them.
+        location ~ ^/(consent/consent|img/|assets/|peers/) {{
+            proxy_cache assets;
+            proxy_cache_valid 200 1d;
+            proxy_cache_key "$request_uri $http_accept_encoding";
+            proxy_ignore_headers Cache-Control Expires;
+            proxy_pass http://app;
+        }}
+    }}
+}}
+"""
+"""``--proxy nginx``: nginx on 127.0.0.1 in front of the app, the files cached (one process)."""
+
+
+@contextmanager
+def behind_nginx(base: str, root: Path) -> Iterator[str]:
+    """``base`` (the app) behind nginx; yields nginx's URL."""
+    import shutil
+    import socket
+    import subprocess
+
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    root.mkdir()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    conf = root / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(root=root, backend=base.rsplit(":", 1)[1], port=port))
+    proc = subprocess.Popen(
+        [nginx, "-p", str(root), "-c", str(conf), "-e", str(root / "error.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def listening() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited: {(root / 'error.log').read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    try:
+        deadline = time.monotonic() + 30
+        while not listening():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nginx did not listen on port {port}")
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 # --- what the page measures ------------------------------------------------------------------
 
 # Installed with context.add_init_script, so it runs before any script of the page. The
@@ -697,6 +780,12 @@ def main(argv: list[str] | None = None) -> int:
         "--pause", type=float, default=0.1, help="seconds between loads (old renderers exit)"
     )
     parser.add_argument("--json", metavar="FILE", help="write every load and the summary here")
+    parser.add_argument(
+        "--proxy",
+        choices=("none", "nginx"),
+        default="none",
+        help="nginx: the pages through nginx, every file from its cache (needs nginx)",
+    )
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
     chosen = [v for v in VARIANTS if v.name in args.variants.split(",")]
@@ -716,7 +805,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name}: skipped: {why}", file=sys.stderr)
         active = [v for v in chosen if v.name not in broken]
         failing_in_a_row = {v.name: 0 for v in active}
-        with serve(app) as base, sync_playwright() as p:
+        with ExitStack() as stack:
+            base = stack.enter_context(serve(app))
+            if args.proxy == "nginx":
+                base = stack.enter_context(behind_nginx(base, Path(tmp) / "nginx"))
+            p = stack.enter_context(sync_playwright())
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             info = machine(browser.version)
             info["loadavg_start"] = os.getloadavg()
