@@ -29,8 +29,11 @@ import logging
 import math
 import os
 import platform
+import shutil
+import socket
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import threading
@@ -433,10 +436,6 @@ http {{
 @contextmanager
 def behind_nginx(base: str, root: Path) -> Iterator[str]:
     """``base`` (the app) behind nginx; yields nginx's URL."""
-    import shutil
-    import socket
-    import subprocess
-
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     root.mkdir()
     with socket.socket() as probe:

@@ -33,7 +33,7 @@ from werkzeug.test import EnvironBuilder
 from consent_sdk import ConsentManager, has_consent, requires_consent
 from consent_sdk.testing import consent_cookie
 
-ROUNDS, CALLS = 15, 2000
+CALLS = 2000  # per_call's block (gate_signed_in.py) and the cold verification's count
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -97,8 +97,8 @@ def caller(app: Flask, path: str, cookie: str) -> Callable[[], Any]:
 
 
 def per_call(fn: Callable[[], Any]) -> float:
-    """µs per call of ``fn``, with the garbage collector off as ``timeit`` does: a collection
-    lands in whichever round it happens to, and is the largest noise between rounds."""
+    """µs per call of ``fn`` over a block of ``CALLS`` calls, with the garbage collector off
+    as ``timeit`` does (a collection would land in whichever block it happens to)."""
     gc.collect()
     gc.disable()
     try:
@@ -110,30 +110,12 @@ def per_call(fn: Callable[[], Any]) -> float:
         gc.enable()
 
 
-def report(results: dict[str, list[float]], unit: str, higher_is_faster: bool) -> None:
-    """Medians, the ratio of medians, and the paired per-round ratios to ``/plain``."""
-    plain = results["/plain"]
-    print(f"{'view':<12} {unit:>9} {'ratio':>6} {'paired ratio (p25-p75)':>24}")
-    for path, values in results.items():
-        if higher_is_faster:
-            ratios = [v / p for v, p in zip(values, plain, strict=True)]
-            ratio = statistics.median(values) / statistics.median(plain)
-        else:
-            ratios = [p / v for v, p in zip(values, plain, strict=True)]
-            ratio = statistics.median(plain) / statistics.median(values)
-        q = statistics.quantiles(ratios, n=4)
-        print(
-            f"{path:<12} {statistics.median(values):9.1f} {ratio:6.3f} "
-            f"{statistics.median(ratios):10.3f} ({q[0]:.3f}-{q[2]:.3f})"
-        )
-
-
 def interleaved(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
     """µs of each call, the paths taken in turn call by call (not in blocks of calls): on a
-        shared machine the speed drifts within a second, and blocks of calls end up paired with
-        different speeds; call by call, each path sees the same drift. Which path goes first turns
+    shared machine the speed drifts within a second, and blocks of calls end up paired with
+    different speeds; call by call, each path sees the same drift. Which path goes first turns
     round by round, so that none always runs after the same one. The garbage collector runs
-        between rounds of 1,000, not inside a timed call, as ``timeit`` keeps it out."""
+    between rounds of 1,000, not inside a timed call, as ``timeit`` keeps it out."""
     times: dict[str, list[float]] = {p: [] for p in calls}
     order = list(calls.items())
     clock = time.perf_counter
@@ -194,6 +176,20 @@ def wrk_rps(url: str, cookie: str, seconds: float, connections: int) -> float:
     return float(m.group(1))
 
 
+def http_report(results: dict[str, list[float]]) -> None:
+    """Median req/s, the ratio of medians, and the paired per-round ratios to ``/plain``."""
+    plain = results["/plain"]
+    print(f"{'view':<12} {'req/s':>9} {'ratio':>6} {'paired ratio (p25-p75)':>24}")
+    for path, values in results.items():
+        ratios = [v / p for v, p in zip(values, plain, strict=True)]
+        q = statistics.quantiles(ratios, n=4)
+        print(
+            f"{path:<12} {statistics.median(values):9.1f} "
+            f"{statistics.median(values) / statistics.median(plain):6.3f} "
+            f"{statistics.median(ratios):10.3f} ({q[0]:.3f}-{q[2]:.3f})"
+        )
+
+
 def over_http(workers: int, rounds: int, seconds: float, connections: int) -> None:
     sys.path.insert(0, str(REPO))
     from tests.reliability.machinery import Gunicorn
@@ -218,7 +214,7 @@ def over_http(workers: int, rounds: int, seconds: float, connections: int) -> No
         f"gunicorn sync:{workers}, wrk -t2 -c{connections}, {rounds} rounds of {seconds:g} s, "
         f"load {os.getloadavg()[0]:.1f}"
     )
-    report(results, "req/s", higher_is_faster=True)
+    http_report(results)
 
 
 def main() -> None:
