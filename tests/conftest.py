@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, make_server
 
 from consent_sdk import ConsentManager
 from consent_sdk.scan.browser import CHROMIUM_ARGS
@@ -224,14 +224,22 @@ class LiveServer:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        assert isinstance(server, ThreadedWSGIServer)
+        self._server = server
+        # werkzeug makes its request threads daemons, which socketserver does not wait for:
+        # a request the browser sent as the test ended (the widget's impression count) would
+        # still be writing after the test, on a store the next fixture drops. Not daemons,
+        # server_close() (at the end of serve_forever) waits for every one.
+        self._server.daemon_threads = False
         self.url = f"http://127.0.0.1:{self._server.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._server.shutdown()
-        self._thread.join(timeout=5)
+        self._thread.join(timeout=10)
+        assert not self._thread.is_alive(), f"{self.url}: a request was still running after 10 s"
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ one is imported under one name by both, so there is one registry of schemas and 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,16 +60,63 @@ def _seen(conn: sa.Connection) -> None:
         _ENGINES.append(conn.engine)
 
 
+_PSYCOPG: weakref.WeakSet[Any] = weakref.WeakSet()
+"""Every psycopg connection a pool opened that is still alive, to find those ``dispose`` misses."""
+_OUT: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+"""The psycopg connections checked out now, each with the name of the thread that took it."""
+
+
+def _psycopg(dbapi_conn: Any) -> bool:
+    return type(dbapi_conn).__module__.startswith("psycopg")  # sqlite3's take no weak reference
+
+
+@sa.event.listens_for(sa.pool.Pool, "connect")
+def _opened(dbapi_conn: Any, _record: Any) -> None:
+    if _psycopg(dbapi_conn):
+        _PSYCOPG.add(dbapi_conn)
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkout")
+def _checked_out(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    if _psycopg(dbapi_conn):
+        _OUT[dbapi_conn] = threading.current_thread().name
+
+
+@sa.event.listens_for(sa.pool.Pool, "checkin")
+def _checked_in(dbapi_conn: Any, _record: Any) -> None:
+    if _psycopg(dbapi_conn):
+        _OUT.pop(dbapi_conn, None)
+
+
 def _dispose_engines() -> None:
     """Close the pooled connections of every engine that connected since the last call.
 
     An app a test drops keeps its engine's pool until the garbage collector finds it, in the
     middle of some later test; psycopg then warns that a connection was deleted while open
     (a ResourceWarning, an error here), and a schema could not be dropped while in use. A
-    disposed engine still works: its next connection opens a new pool."""
+    disposed engine still works: its next connection opens a new pool.
+
+    ``dispose`` closes only the connections in an engine's current pool. One returned after
+    it (by a server thread still finishing a request) sits in the old pool until that is
+    collected, with the same warning in some later test: closed here. One still checked out
+    is the test's own leak: named here, in the test that made it, rather than left to fail
+    whichever test the garbage collector happens to run in."""
     for engine in list(_ENGINES):
         engine.dispose()
     _ENGINES.clear()
+    out = []
+    for conn in list(_PSYCOPG):
+        if conn.closed:
+            continue
+        if conn in _OUT:
+            out.append(_OUT[conn])
+        else:
+            conn.close()
+    if out:
+        raise AssertionError(
+            f"{len(out)} PostgreSQL connection(s) still checked out after the test "
+            f"(by thread {', '.join(sorted(set(out)))}): close what the test opened"
+        )
 
 
 def default_store(tmp_path: Path) -> str:
