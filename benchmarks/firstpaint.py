@@ -259,6 +259,7 @@ class Variant:
     banner: str | None  # the widget's first-layer element
     accept: str | None  # its "Accept all" button
     needs: tuple[str, ...] = ()  # files under node_modules it loads
+    external: bool = False  # a what-if that loads /assets/empty.js: wait for it to run
 
 
 VARIANTS = [
@@ -282,6 +283,47 @@ VARIANTS = [
         "#klaro .cookie-notice:not(.cookie-notice-hidden)",
         "#klaro .cookie-notice .cm-btn-success",
         ("klaro/dist/klaro.js",),
+    ),
+]
+
+
+# What-ifs, not in the default run (--variants none,empty_defer,...): what any external script
+# in <head> costs the first paint, against a script in the page (the same for every visitor, so
+# a CSP hash could allow it) that loads the external one only after the first frame.
+EMPTY_JS = "window.ranAt = window.ranAt || performance.now();"
+PROBES = [
+    Variant(
+        "empty_defer",
+        '{% extends "article.html" %}{% block head %}'
+        '<script defer src="/assets/empty.js"></script>{% endblock %}',
+        None,
+        None,
+        external=True,
+    ),
+    Variant(
+        "empty_async",
+        '{% extends "article.html" %}{% block head %}'
+        '<script async src="/assets/empty.js"></script>{% endblock %}',
+        None,
+        None,
+        external=True,
+    ),
+    Variant(
+        "inline_only",
+        '{% extends "article.html" %}{% block head %}'
+        "<script>window.booted = performance.now();</script>{% endblock %}",
+        None,
+        None,
+    ),
+    Variant(
+        "inline_then_after_frame",
+        '{% extends "article.html" %}{% block head %}'
+        "<script>requestAnimationFrame(function () { setTimeout(function () {"
+        " var s = document.createElement('script'); s.src = '/assets/empty.js';"
+        " document.head.appendChild(s) }) })</script>{% endblock %}",
+        None,
+        None,
+        external=True,
     ),
 ]
 
@@ -335,7 +377,7 @@ def build_app(instance: Path) -> tuple[Flask, dict[str, str]]:
         ],
     )
     app.jinja_loader = DictLoader(
-        {"article.html": ARTICLE} | {f"{v.name}.html": v.template for v in VARIANTS}
+        {"article.html": ARTICLE} | {f"{v.name}.html": v.template for v in VARIANTS + PROBES}
     )
     broken: dict[str, str] = {}
     try:
@@ -354,13 +396,17 @@ def build_app(instance: Path) -> tuple[Flask, dict[str, str]]:
 
     @app.get("/<name>")
     def page(name: str) -> str:
-        if name not in {v.name for v in VARIANTS}:
+        if name not in {v.name for v in VARIANTS + PROBES}:
             abort(404)
         return render_template(f"{name}.html", hero=HERO)
 
     @app.get("/img/hero.png")
     def image() -> Response:
         return Response(hero, mimetype="image/png")
+
+    @app.get("/assets/empty.js")
+    def empty() -> Response:
+        return Response(EMPTY_JS, mimetype="text/javascript")
 
     @app.get("/assets/analytics.js")
     def analytics() -> Response:
@@ -547,6 +593,7 @@ COLLECT = """() => {
   const resources = performance.getEntriesByType('resource');
   const nav = performance.getEntriesByType('navigation')[0];
   return Object.assign({}, window.__fp, {
+    scriptRan: window.ranAt === undefined ? null : window.ranAt,
     requests: resources.length + 1,
     bytes: resources.reduce((s, r) => s + r.encodedBodySize, nav ? nav.encodedBodySize : 0),
     responseStart: nav ? nav.responseStart : null,
@@ -587,6 +634,7 @@ class Load:
     banner_settled: float | None = None
     script_ms: float | None = None
     accept_to_tag: float | None = None
+    script_ran: float | None = None  # the what-ifs: when /assets/empty.js ran
     requests: int | None = None
     kb: float | None = None
     response_start: float | None = None
@@ -613,6 +661,8 @@ def measure(browser: Browser, base: str, variant: Variant, rate: float, timeout:
             )
             raise RuntimeError(f"no {waited} in {timeout:g} ms: {json.dumps(state)}")
         page.evaluate(TWO_FRAMES)  # let the last paint's LCP / layout-shift entries arrive
+        if variant.external:
+            page.wait_for_function("() => window.ranAt !== undefined", timeout=timeout)
         m: dict[str, Any] = page.evaluate(COLLECT)
         metrics = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
         load = Load(
@@ -627,6 +677,7 @@ def measure(browser: Browser, base: str, variant: Variant, rate: float, timeout:
             banner_visible=m["bannerVisible"],
             banner_settled=m["bannerSettled"],
             script_ms=metrics.get("ScriptDuration", math.nan) * 1000,
+            script_ran=m["scriptRan"] if variant.external else None,
             requests=m["requests"],
             kb=m["bytes"] / 1024,
             response_start=m["responseStart"],
@@ -659,6 +710,7 @@ METRICS: list[tuple[str, str, Callable[[float], str]]] = [
     ("banner_settled", "banner settled ms", lambda v: f"{v:.0f}"),
     ("script_ms", "script ms", lambda v: f"{v:.1f}"),
     ("accept_to_tag", "accept → tag ms", lambda v: f"{v:.0f}"),
+    ("script_ran", "external script ran ms", lambda v: f"{v:.0f}"),
     ("kb", "KB", lambda v: f"{v:.0f}"),
 ]
 
@@ -771,7 +823,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=30, help="cold loads per variant and rate")
     parser.add_argument("--rates", default="1,4", help="CPU throttling rates, comma-separated")
     parser.add_argument(
-        "--variants", default=",".join(v.name for v in VARIANTS), help="comma-separated subset"
+        "--variants",
+        default=",".join(v.name for v in VARIANTS),
+        help="comma-separated; also the what-ifs " + ",".join(v.name for v in PROBES),
     )
     parser.add_argument("--warmup", type=int, default=1, help="unrecorded loads per variant first")
     parser.add_argument("--timeout", type=float, default=20_000, help="ms per wait")
@@ -787,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
-    chosen = [v for v in VARIANTS if v.name in args.variants.split(",")]
+    chosen = [v for v in VARIANTS + PROBES if v.name in args.variants.split(",")]
     if not chosen:
         parser.error(f"no known variant in {args.variants!r}")
 
