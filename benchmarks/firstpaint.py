@@ -18,6 +18,8 @@ throttling rate (CDP Emulation.setCPUThrottlingRate). Per load: FCP, LCP, CLS, l
 when the banner first shows and when it has settled, the renderer's script time
 (Performance.getMetrics ScriptDuration), and how long "Accept all" takes to run the gated tag.
 The output is a Markdown table of medians with p25-p75, and ratios against the no-widget page.
+``--variants`` also takes the what-ifs in ``PROBES``: the bare page with one empty script,
+deferred, async, inline, or loaded after the first frame.
 """
 
 from __future__ import annotations
