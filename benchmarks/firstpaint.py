@@ -764,8 +764,15 @@ def summarize(loads: list[Load], variants: list[str], rates: list[float]) -> dic
 
 
 def table(summaries: dict[str, Any], variants: list[str]) -> str:
+    # A column no load measured (the what-ifs' "external script ran" in a default run) is left out.
+    metrics = [
+        m
+        for m in METRICS
+        if any(per[name][m[0]] is not None for per in summaries.values() for name in variants)
+        or m[0] in ("fcp", "lcp")
+    ]
     head = ["CPU", "variant", "FCP ms", "FCP ×none", "LCP ms", "LCP ×none"]
-    head += [label for key, label, _ in METRICS if key not in ("fcp", "lcp")]
+    head += [label for key, label, _ in metrics if key not in ("fcp", "lcp")]
     lines = [
         "| " + " | ".join(head) + " |",
         "|" + "|".join(["---", "---"] + ["---:"] * (len(head) - 2)) + "|",
@@ -773,7 +780,7 @@ def table(summaries: dict[str, Any], variants: list[str]) -> str:
     for rate, per in summaries.items():
         for name in variants:
             cells = [rate, name]
-            for key, _, fmt in METRICS:
+            for key, _, fmt in metrics:
                 s = per[name][key]
                 if s is None:
                     cells.append("–")
