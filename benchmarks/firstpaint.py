@@ -293,39 +293,23 @@ VARIANTS = [
 # in <head> costs the first paint, against a script in the page (the same for every visitor, so
 # a CSP hash could allow it) that loads the external one only after the first frame.
 EMPTY_JS = "window.ranAt = window.ranAt || performance.now();"
+
+
+def _probe(name: str, head: str, external: bool = True) -> Variant:
+    """The bare page with ``head`` in its <head>; ``external``: it loads /assets/empty.js."""
+    page = '{% extends "article.html" %}{% block head %}' + head + "{% endblock %}"
+    return Variant(name, page, None, None, external=external)
+
+
 PROBES = [
-    Variant(
-        "empty_defer",
-        '{% extends "article.html" %}{% block head %}'
-        '<script defer src="/assets/empty.js"></script>{% endblock %}',
-        None,
-        None,
-        external=True,
-    ),
-    Variant(
-        "empty_async",
-        '{% extends "article.html" %}{% block head %}'
-        '<script async src="/assets/empty.js"></script>{% endblock %}',
-        None,
-        None,
-        external=True,
-    ),
-    Variant(
-        "inline_only",
-        '{% extends "article.html" %}{% block head %}'
-        "<script>window.booted = performance.now();</script>{% endblock %}",
-        None,
-        None,
-    ),
-    Variant(
+    _probe("empty_defer", '<script defer src="/assets/empty.js"></script>'),
+    _probe("empty_async", '<script async src="/assets/empty.js"></script>'),
+    _probe("inline_only", "<script>window.booted = performance.now();</script>", external=False),
+    _probe(
         "inline_then_after_frame",
-        '{% extends "article.html" %}{% block head %}'
         "<script>requestAnimationFrame(function () { setTimeout(function () {"
         " var s = document.createElement('script'); s.src = '/assets/empty.js';"
-        " document.head.appendChild(s) }) })</script>{% endblock %}",
-        None,
-        None,
-        external=True,
+        " document.head.appendChild(s) }) })</script>",
     ),
 ]
 
