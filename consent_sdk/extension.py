@@ -358,8 +358,7 @@ class AppConsent:
                 **self.public_config(lang),
                 "receipt_url": url_for("consent.receipt_page", lang=lang),
             }
-            css = url_for("consent.dialog_stylesheet", v=self.widget.versions["consent-dialog.css"])
-            hit = self._dialogs[key] = self.widget.dialog_bundle(config, css)
+            hit = self._dialogs[key] = self.widget.dialog_bundle(config)
         return hit
 
     def bundle(self, lang: str) -> tuple[bytes, str]:

@@ -125,7 +125,10 @@ class ConfigSchema(Schema):
     )
     cookie_domain = fields.String(allow_none=True, required=True)
     css = fields.String(
-        metadata={"description": "the stylesheet's versioned URL (GET /config and the bundle)"}
+        metadata={
+            "description": "consent.css's versioned URL, for the site's own pages (the widget"
+            " carries its stylesheet in its script): GET /config only"
+        }
     )
     choice_cookie = fields.String(
         metadata={"description": "the readable choice cookie's name (GET /config and the bundle)"}

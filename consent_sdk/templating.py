@@ -36,22 +36,20 @@ def consent_config(lang: str | None = None) -> dict[str, Any]:
 def consent_banner(lang: str | None = None, nonce: str | None = None) -> Markup:
     """The tags that load the widget; put them in ``<head>`` before any tag they must gate.
 
-    Two tags, the same for every visitor: a preload of the stylesheet and the widget script
-    with the page language's config bundled in, ``defer``red so neither holds up the page's
+    One tag, the same for every visitor: the widget script (its stylesheet inside) with the
+    page language's config bundled in, ``defer``red so that it does not hold up the page's
     first paint. The visitor's choice reaches the widget through the readable choice cookie,
     so the page itself carries no visitor state and any cache may keep it.
     """
     ext = _ext()
     chosen, fixed = page_language(lang)
     _, version = ext.bundle(chosen)
-    css = url_for("consent.stylesheet", v=ext.widget.versions["consent.css"])
     js = url_for("consent.script", lang=chosen, v=version)
     nonce_attr = Markup(' nonce="{}"').format(nonce) if nonce else ""
     fixed_attr = Markup(' data-consent-lang="fixed"') if fixed else ""
-    return Markup(
-        '<link rel="preload" href="{css}" as="style"{nonce}>\n'
-        '<script src="{js}" defer{fixed}{nonce}></script>'
-    ).format(css=css, js=js, nonce=nonce_attr, fixed=fixed_attr)
+    return Markup('<script src="{js}" defer{fixed}{nonce}></script>').format(
+        js=js, nonce=nonce_attr, fixed=fixed_attr
+    )
 
 
 def template_globals() -> dict[str, Any]:

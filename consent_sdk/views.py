@@ -41,7 +41,6 @@ _CONTENT_TYPES = {
     "consent.js": "text/javascript",
     "consent.css": "text/css",
     "consent-dialog.js": "text/javascript",
-    "consent-dialog.css": "text/css",
 }
 
 
@@ -124,9 +123,6 @@ def _no_store(response: Response) -> Response:
 @blueprint.get("/consent.js", defaults={"name": "consent.js"}, endpoint="script")
 @blueprint.get("/consent.css", defaults={"name": "consent.css"}, endpoint="stylesheet")
 @blueprint.get("/consent-dialog.js", defaults={"name": "consent-dialog.js"}, endpoint="dialog")
-@blueprint.get(
-    "/consent-dialog.css", defaults={"name": "consent-dialog.css"}, endpoint="dialog_stylesheet"
-)
 def static_file(name: str) -> Response:
     """The widget. ``consent.js?lang=xx`` bundles that language's config (what
     ``consent_banner()`` links), ``consent-dialog.js?lang=xx`` what the settings dialog shows

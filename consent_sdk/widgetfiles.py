@@ -2,13 +2,17 @@
 
 ``consent.js?lang=en`` is the widget with that language's config bundled in: one request,
 immutable under its hash, the same bytes for every visitor, so the page that loads it carries
-nothing but two tags and stays cacheable by any cache. Without ``lang`` it is the bare widget,
+nothing but one tag and stays cacheable by any cache. Without ``lang`` it is the bare widget,
 which asks ``GET /config`` itself (a page not built with Flask).
 
 The settings dialog is a file of its own, ``consent-dialog.js?lang=en``, which the widget loads
 the first time a visitor opens the dialog: what only the dialog shows (the purposes'
-descriptions and legal bases, the dialog's texts, the receipt link, its stylesheet's URL) is
-bundled there and left out of the widget's bundle, so a first visit does not download it.
+descriptions and legal bases, the dialog's texts, the receipt link) is bundled there and left
+out of the widget's bundle, so a first visit does not download it.
+
+Each script carries its own stylesheet (the build puts its text in it), so a page makes no
+request for either stylesheet; ``consent.css`` is a file as well, for the receipt page and for
+sites that style pages of their own like the banner.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 STATIC = Path(__file__).parent / "static"
-NAMES = ("consent.js", "consent.css", "consent-dialog.js", "consent-dialog.css")
+NAMES = ("consent.js", "consent.css", "consent-dialog.js")
 CONFIG_NAME = "__CONSENT_CONFIG__"
 """The free name the widget reads its bundled config from (widget/src/config.js)."""
 DIALOG_NAME = "__CONSENT_DIALOG__"
@@ -32,16 +36,17 @@ DIALOG_TEXTS = frozenset(
 """Texts only the settings dialog shows (and every ``basis_*``): in its file, not the widget's."""
 DIALOG_PURPOSE_KEYS = ("description", "basis")
 """What only the dialog shows of each purpose."""
-UNREAD = frozenset({"texts_hash"})
-"""Config keys the widget never reads (it is in ``GET /config`` for the site's own use)."""
+UNREAD = frozenset({"texts_hash", "css"})
+"""Config keys the widget never reads (they are in ``GET /config`` for the site's own use)."""
 OPTIONAL = frozenset({"cookie_domain", "policy_url"})
 """Config keys the widget treats as absent when they are ``null``."""
 
 
 def widget_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` as the bundle carries it: the full ``Config`` less what the widget does not
-    read (``texts_hash``), ``null`` optional keys and each purpose's ``required: false`` (the
-    widget reads a missing ``required`` as false). Every byte here is on a first visit."""
+    read (``texts_hash``, ``css``), ``null`` optional keys and each purpose's
+    ``required: false`` (the widget reads a missing ``required`` as false). Every byte here is
+    on a first visit."""
     out = {
         key: value
         for key, value in config.items()
@@ -62,11 +67,9 @@ def widget_config(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def dialog_config(config: dict[str, Any], css: str) -> dict[str, Any]:
-    """What the dialog's file carries of ``config``: what ``widget_config`` leaves out, and
-    ``css``, the dialog stylesheet's URL."""
+def dialog_config(config: dict[str, Any]) -> dict[str, Any]:
+    """What the dialog's file carries of ``config``: what ``widget_config`` leaves out."""
     return {
-        "css": css,
         "receipt_url": config.get("receipt_url"),
         "texts": {k: v for k, v in config["texts"].items() if _dialog_text(k)},
         "purposes": {
@@ -105,10 +108,10 @@ class WidgetFiles:
         trims it); and its version."""
         return self._wrap("consent.js", CONFIG_NAME, widget_config(config))
 
-    def dialog_bundle(self, config: dict[str, Any], css: str) -> tuple[bytes, str]:
-        """The dialog's file with what it shows of ``config`` and its stylesheet's URL ``css``
-        (``dialog_config``); and its version."""
-        return self._wrap("consent-dialog.js", DIALOG_NAME, dialog_config(config, css))
+    def dialog_bundle(self, config: dict[str, Any]) -> tuple[bytes, str]:
+        """The dialog's file with what it shows of ``config`` (``dialog_config``); and its
+        version."""
+        return self._wrap("consent-dialog.js", DIALOG_NAME, dialog_config(config))
 
     def _wrap(self, name: str, argument: str, data: dict[str, Any]) -> tuple[bytes, str]:
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

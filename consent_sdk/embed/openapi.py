@@ -50,7 +50,6 @@ _SITE_CONFIG = {
         },
         "vendors": {"type": "array", "items": {"type": "object"}},
         "cookie_domain": {"type": "string"},
-        "css": {"type": "string", "description": "the stylesheet's versioned URL"},
         "dialog": {"type": "string", "description": "the settings dialog's versioned URL"},
         "choice_cookie": {
             "type": "string",

@@ -65,7 +65,7 @@ class SiteConsent(AppConsent):
         self.site = site
         self.widget = ext.widget
         self.metrics = ext.metrics
-        self._site_dialogs: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._site_dialogs: dict[str, tuple[bytes, str]] = {}
 
     def _read_verified(
         self, environ: dict[str, Any]
@@ -88,26 +88,24 @@ class SiteConsent(AppConsent):
             return self.undecided
         return decided_state(self.config, data)
 
-    def site_config(self, lang: str | None, css: str, dialog: str) -> dict[str, Any]:
+    def site_config(self, lang: str | None, dialog: str) -> dict[str, Any]:
         """The widget's config on the site's pages: the site's texts in ``lang`` (the page's
         ``<html lang>``, else the site's default), trimmed as the bundled ``consent.js`` is
-        (what only the dialog shows is in the dialog's file), the stylesheet's and the dialog's
-        full URLs (the page is elsewhere), and the record as the choice cookie the widget
+        (what only the dialog shows is in the dialog's file), the dialog's full URL (the page is
+        elsewhere), and the record as the choice cookie the widget
         reads. No receipt link: the receipt page reads a cookie of the service's own domain,
         which the site's visitors do not have."""
         return {
             **widget_config(self.public_config(lang)),
-            "css": css,
             "dialog": dialog,
             "choice_cookie": self.config.choice_cookie_name,
         }
 
-    def site_dialog(self, lang: str, css: str) -> tuple[bytes, str]:
+    def site_dialog(self, lang: str) -> tuple[bytes, str]:
         """The settings dialog with the site's dialog texts in ``lang``, built once."""
-        key = (lang, css)
-        hit = self._site_dialogs.get(key)
+        hit = self._site_dialogs.get(lang)
         if hit is None:
-            hit = self._site_dialogs[key] = self.widget.dialog_bundle(self.public_config(lang), css)
+            hit = self._site_dialogs[lang] = self.widget.dialog_bundle(self.public_config(lang))
         return hit
 
     def answer(self, state: ConsentState, *, secure: bool) -> dict[str, Any]:

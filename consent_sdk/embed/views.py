@@ -23,7 +23,6 @@ from werkzeug.exceptions import default_exceptions
 
 from ..impressions.views import _limit as _limit_impressions
 from ..impressions.views import count as count_impressions
-from ..state import _ext
 from ..views import (
     STORE_DOWN,
     _json_error,
@@ -94,19 +93,13 @@ def script() -> Response:
     return _script(*service().script)
 
 
-def _dialog_css() -> str:
-    versions = _ext().widget.versions
-    return url_for("consent.dialog_stylesheet", v=versions["consent-dialog.css"], _external=True)
-
-
 @blueprint.get("/sites/<site_id>/config")
 def config(site_id: str) -> Response:
     consent = _site()
     lang = consent.config.language(request.args.get("lang"))
-    css = url_for("consent.stylesheet", v=_ext().widget.versions["consent.css"], _external=True)
-    _body, version = consent.site_dialog(lang, _dialog_css())
+    _body, version = consent.site_dialog(lang)
     dialog = url_for("consent_embed.dialog", site_id=site_id, lang=lang, v=version, _external=True)
-    return jsonify(consent.site_config(lang, css, dialog))
+    return jsonify(consent.site_config(lang, dialog))
 
 
 @blueprint.get("/sites/<site_id>/consent-dialog.js")
@@ -114,7 +107,7 @@ def dialog(site_id: str) -> Response:
     """The settings dialog in the site's texts (loaded by a classic script tag)."""
     consent = _site()
     lang = consent.config.language(request.args.get("lang"))
-    return _script(*consent.site_dialog(lang, _dialog_css()))
+    return _script(*consent.site_dialog(lang))
 
 
 @blueprint.get("/sites/<site_id>/state")

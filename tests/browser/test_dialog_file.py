@@ -87,7 +87,7 @@ def test_rule_07_the_first_opening_loads_the_dialog_once_with_every_purpose_expl
     assert page.is_checked(f"{DIALOG} #csdk-p-analytics")
     page.keyboard.press("Escape")
     dialog_files = [u for u in seen if "dialog" in u]
-    assert [u.split("?")[0] for u in dialog_files] == ["consent-dialog.js", "consent-dialog.css"]
+    assert [u.split("?")[0] for u in dialog_files] == ["consent-dialog.js"]
     assert "lang=en" in dialog_files[0] and "v=" in dialog_files[0]
     page.goto(server.url + "/?next")
     open_dialog(page, SETTINGS)

@@ -27,12 +27,15 @@ def test_strict_csp_page_works_with_zero_violations(site: Any, page: Any) -> Non
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     page.add_init_script(COLLECT_VIOLATIONS)
+    styles: list[str] = []
+    page.on("request", lambda r: styles.append(r.url) if r.resource_type == "stylesheet" else None)
     response = page.goto(server.url + "/")
     assert response.headers["content-security-policy"] == "default-src 'self'"
 
     banner = page.locator(BANNER)
     banner.wait_for()
-    # The stylesheet applied (no inline style was needed for it).
+    # The stylesheet applied (no inline style was needed for it), and without a request: the
+    # widget carries it in its script as a constructed stylesheet.
     assert banner.evaluate("el => getComputedStyle(el).position") == "fixed"
     page.click(f'{BANNER} [data-consent-action="customize"]')
     page.check(f"{DIALOG} #csdk-p-analytics")
@@ -51,6 +54,43 @@ def test_strict_csp_page_works_with_zero_violations(site: Any, page: Any) -> Non
     assert page.evaluate("window.cspViolations") == []
     assert not [m for m in console if "Content Security Policy" in m], console
     assert len(history(page)) == 2
+    assert styles == []
+
+
+NO_CONSTRUCTED_STYLESHEETS = """
+Object.defineProperty(Document.prototype, 'adoptedStyleSheets', {get: () => undefined});
+new MutationObserver((_, observer) => {
+    const banner = document.querySelector('[data-consent-ui="banner"]');
+    if (banner) {
+        window.bannerFirstSeen = getComputedStyle(banner).position;
+        observer.disconnect();
+    }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
+def test_a_browser_without_constructed_stylesheets_gets_the_stylesheet_file(
+    site: Any, page: Any
+) -> None:
+    # Safari before 16.4 has no document.adoptedStyleSheets: the widget links consent.css
+    # (the banner's rules and the dialog's) and draws nothing before it has loaded, still
+    # with no violation of a strict CSP.
+    server = site("csp.html", csp=STRICT_CSP)
+    page.add_init_script(COLLECT_VIOLATIONS + NO_CONSTRUCTED_STYLESHEETS)
+    styles: list[str] = []
+    page.on("request", lambda r: styles.append(r.url) if r.resource_type == "stylesheet" else None)
+    page.goto(server.url + "/")
+    banner = page.locator(BANNER)
+    banner.wait_for()
+    # Styled from the moment it was inserted (recorded then, not polled after).
+    assert page.evaluate("window.bannerFirstSeen") == "fixed"
+    page.click(f'{BANNER} [data-consent-action="customize"]')
+    dialog = page.locator(DIALOG)
+    dialog.wait_for()
+    # The dialog's own rules came with the same file (a dialog is bordered by the browser).
+    assert dialog.evaluate("el => getComputedStyle(el).borderTopWidth") == "0px"
+    assert [u.split("?")[0].rsplit("/", 1)[1] for u in styles] == ["consent.css"]
+    assert page.evaluate("window.cspViolations") == []
 
 
 def test_axe_core_on_the_strict_csp_page(site: Any, new_page: Any) -> None:

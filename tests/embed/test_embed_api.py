@@ -70,7 +70,8 @@ def test_config_is_the_sites_own_in_the_pages_language(client: FlaskClient) -> N
     assert body["policy_version"] == "2026-12"
     assert body["policy_url"] == "https://landing.example.test/privacy?lang=en"
     assert body["choice_cookie"] == "consent_record"
-    assert body["css"].startswith("http://localhost/consent/consent.css?v=")
+    # The widget carries its stylesheet: the config names no file for it.
+    assert "css" not in body
     necessary = next(p for p in body["purposes"] if p["id"] == "necessary")
     assert necessary["cookies"] == ["consent_record"]
     assert "receipt_url" not in body
@@ -401,7 +402,7 @@ def test_the_dialog_is_the_sites_own_in_the_pages_language(app: Flask, client: F
     body = r.get_data(as_text=True)
     site = app.extensions["consent_embed"].sites["landing"]
     assert json.dumps(site.config.texts["en"]["dialog_title"], ensure_ascii=False) in body
-    assert "/consent/consent-dialog.css?v=" in body
+    assert ".csdk-dialog" in body  # its stylesheet, inside
     assert '"receipt_url":null' in body
     assert "Access-Control-Allow-Origin" not in r.headers  # a classic script needs none
 

@@ -4,7 +4,7 @@ import { doc } from './constants.js'
 
 const script = doc.currentScript
 
-const here = new URL('.', script.src).href.slice(0, -1)
+export const here = new URL('.', script.src).href.slice(0, -1)
 
 /** Config + {api}: filled at start; texts replaced if the page's language differs. */
 export const cfg = {

@@ -1,10 +1,10 @@
 // consent_sdk widget: reads the bundled config and the visitor's choice cookie, pushes the
 // vendors' consent defaults and a returning visitor's update at once, then, after the page's
 // first paint, gates content and renders the banner (undecided) or the settings button
-// (decided) once the DOM and the stylesheet are ready.
+// (decided) once the DOM is ready.
 import { ACTION, GATE, PURPOSE } from './constants.js'
-import { doc, domReady, h } from './dom.js'
-import { cfg, choiceCookie, gpc, nonce, wantedLang } from './config.js'
+import { doc, domReady, h, style } from './dom.js'
+import { cfg, choiceCookie, gpc, here, nonce, wantedLang } from './config.js'
 import { call } from './api.js'
 import { enqueue, flush, listen, prune, uuid } from './store.js'
 import { clone, emit, on, pushDataLayer, recorded, refused } from './events.js'
@@ -15,9 +15,8 @@ import { closeDialog, openDialog, toggles } from './lazy.js'
 
 let state
 const current = () => state
-// The DOM (and the page language's texts) are ready: gate; the stylesheet too: show the UI.
+// The DOM (and the page language's texts) are ready, the stylesheet applied: gate, show the UI.
 let ready
-let styled
 // The purposes the server holds (its cookie is set): what data-consent-recorded content needs.
 let held
 // The latest Decision's event_id, and the state before it: what holds if the server refuses it.
@@ -67,7 +66,7 @@ function render() {
   gate(state.purposes, held)
   clearCookies(state.purposes)
   // Only exempt purposes: nothing to ask, so no banner and no settings button.
-  if (styled && cfg._asks) layers(state.decided)
+  if (cfg._asks) layers(state.decided)
 }
 
 /**
@@ -225,19 +224,20 @@ function start(config) {
     flush()
   }
   const ui = () => {
-    // The stylesheet (consent_banner() preloads it).
-    const css = h('link', { rel: 'stylesheet', href: cfg.css, nonce })
-    css.onload = css.onerror = () => {
-      styled = 1
-      render()
-    }
-    doc.head.append(css)
-    // Preloaded, it applies at once (its load event comes a task later): the banner can too.
-    styled = css.sheet
     // Texts in the page's language if the server has it (one request, only when it differs).
     const lang = wantedLang()
     Promise.all([
       domReady,
+      // The stylesheet, whose text the build put in this script (a constant): no request. An
+      // older browser links consent.css beside the script (it has the dialog's rules too) and
+      // waits for it, so that nothing is drawn unstyled and then moves.
+      // eslint-disable-next-line no-undef
+      style(CSS) ||
+        new Promise(loaded => {
+          const css = h('link', { rel: 'stylesheet', href: here + '/consent.css', nonce })
+          css.onload = css.onerror = loaded
+          doc.head.append(css)
+        }),
       lang &&
         call('/config?lang=' + lang).then(
           c => Object.assign(cfg, c),
