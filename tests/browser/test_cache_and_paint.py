@@ -364,7 +364,9 @@ def test_banner_is_drawn_after_the_first_frame_the_consent_mode_default_before_i
     assert first["layer"] == ["default"], seen
     assert seen[-1]["stylesheet"], seen
 
-    # The default came first, before that tag's own push; nothing was decided.
+    # The default came first, before that tag's own push (its file may load after the banner
+    # shows); nothing was decided.
+    page.wait_for_function("() => (window.dataLayer || []).some(e => e.event == 'page_tag')")
     layer = data_layer(page)
     assert is_consent(layer[0], "default"), layer
     assert not any(is_consent(e, "update") for e in layer), layer
@@ -391,6 +393,103 @@ def test_returning_visitor_update_comes_before_the_first_frame_the_tags_after_it
     assert "page_tag" not in first["layer"] and first["ran"] == 0, seen
     assert not first["widget"], seen
     assert_known_as_decided(page)
+
+
+COOKIE_READS = """() => {
+    // Each read of document.cookie, numbered by the frames painted before it.
+    if (window !== window.top) return;
+    const own = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie');
+    let painted = 0;
+    const count = () => { painted++; requestAnimationFrame(count) };
+    requestAnimationFrame(count);
+    window.cookie_reads = [];
+    Object.defineProperty(Document.prototype, 'cookie', {
+        configurable: true,
+        get() { window.cookie_reads.push(painted); return own.get.call(this) },
+        set(value) { own.set.call(this, value) },
+    });
+}"""
+
+
+def assert_decided(page: Page) -> None:
+    """No banner, the settings button, every gated tag ran (a site without Consent Mode)."""
+    page.locator(SETTINGS).wait_for()
+    page.wait_for_function(TAGS_DONE)
+    assert page.locator(BANNER).count() == 0
+
+
+def returning_visitor(page: Page, url: str) -> None:
+    """Accept all on ``url``, recorded by the server, every gated tag run."""
+    page.goto(url)
+    page.click(ACCEPT)
+    wait_delivered(page)
+    page.wait_for_function(TAGS_DONE)
+
+
+def test_choice_cookie_is_read_after_the_first_frame_where_nothing_acts_on_it_before(
+    site: Any, page: Page
+) -> None:
+    """No vendor API and no dataLayer: nothing on the page can act on a stored choice before the
+    gated content does, so the page's first cookie read (it waits on the browser) is not on the
+    first frame's path; the visitor is still known as decided, with no request."""
+    server = site(PAGE)
+    returning_visitor(page, server.url + "/")
+
+    page.add_init_script(f"({COOKIE_READS})()")
+    frames_until(page, SETTINGS)
+    page.reload()
+    seen = frames(page)
+    reads = page.evaluate("window.cookie_reads")
+    assert reads and min(reads) >= 1, reads  # none before the first frame
+    assert seen[0]["content"] and seen[0]["ran"] == 0, seen
+    assert_decided(page)
+    assert ran(page) == ["analytics", "marketing"]
+
+
+def test_page_code_gets_the_stored_choice_on_demand_before_the_widget_reads_it(
+    site: Any, page: Page
+) -> None:
+    """ConsentSDK answers a page's script at DOMContentLoaded (before the first frame, before the
+    widget has read its cookie) with the visitor's stored choice, not the undecided state."""
+    server = site(PAGE)
+    returning_visitor(page, server.url + "/")
+
+    page.add_init_script(f"({COOKIE_READS})()")
+    page.add_init_script(
+        """document.addEventListener('DOMContentLoaded', () => {
+            window.early = {
+                reads_before: window.cookie_reads.length,
+                has: ConsentSDK.has('analytics'),
+                decided: ConsentSDK.get().decided,
+                marketing: ConsentSDK.get().purposes.marketing,
+            };
+        })"""
+    )
+    page.reload()
+    page.wait_for_function("() => window.early")
+    early = page.evaluate("window.early")
+    assert early == {"reads_before": 0, "has": True, "decided": True, "marketing": True}, early
+    assert_decided(page)
+
+
+def test_a_page_with_a_data_layer_gets_the_stored_choice_before_the_first_frame(
+    site: Any, page: Page
+) -> None:
+    """A tag manager's snippet made a dataLayer before the widget ran: a returning visitor's
+    consent_update is in it by the first frame, before any gated tag's push."""
+    server = site(PAGE)
+    returning_visitor(page, server.url + "/")
+
+    page.add_init_script("window.dataLayer = window.dataLayer || []")
+    frames_until(page, SETTINGS)
+    page.reload()
+    seen = frames(page)
+    assert seen[0]["layer"] == ["consent_update"] and seen[0]["ran"] == 0, seen
+    assert not seen[0]["widget"], seen
+    assert_decided(page)
+    layer = data_layer(page)
+    assert layer[0]["event"] == "consent_update" and layer[0]["consent"]["analytics"], layer
+    assert tag_events(layer) and min(tag_events(layer)) > 0, layer
 
 
 STORAGE_READS = """() => {
