@@ -782,8 +782,11 @@ def table(summaries: dict[str, Any], variants: list[str]) -> str:
 
 
 def widget_build() -> dict[str, str]:
-    """sha256 (12 hex) of consent_sdk's built files, to tell which build a run measured."""
-    static = HERE.parent / "consent_sdk" / "static"
+    """sha256 (12 hex) of consent_sdk's built files, to tell which build a run measured (the
+    consent_sdk imported: another tree's with PYTHONPATH=<tree>)."""
+    import consent_sdk
+
+    static = Path(consent_sdk.__file__).parent / "static"
     return {
         f.name: hashlib.sha256(f.read_bytes()).hexdigest()[:12]
         for f in sorted(static.glob("consent.*"))
