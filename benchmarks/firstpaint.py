@@ -12,8 +12,9 @@ with ``--proxy nginx`` behind nginx, which serves every file but the pages from 
   klaro          klaro (dist/klaro.js, CSS included)
 
 each with one gated analytics script (type="text/plain", the widget's own attribute). Every
-load is cold (a fresh browser context, so no HTTP or code cache) in Debian's Chromium, the
-variants interleaved (none, consent_sdk, cookieconsent, klaro, none, ...) at each CPU
+load is cold (a fresh browser context, so no HTTP or code cache; ``--warm 2``: after two
+unmeasured loads of the same page in that context, a visitor's third page view) in Debian's
+Chromium, the variants interleaved (none, consent_sdk, cookieconsent, klaro, none, ...) at each CPU
 throttling rate (CDP Emulation.setCPUThrottlingRate). Per load: FCP, LCP, CLS, long tasks,
 when the banner first shows and when it has settled, the renderer's script time
 (Performance.getMetrics ScriptDuration), and how long "Accept all" takes to run the gated tag.
@@ -630,12 +631,18 @@ class Load:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def measure(browser: Browser, base: str, variant: Variant, rate: float, timeout: float) -> Load:
-    """One cold load of ``variant`` at CPU throttling ``rate``, then Accept all."""
+def measure(
+    browser: Browser, base: str, variant: Variant, rate: float, timeout: float, warm: int = 0
+) -> Load:
+    """One load of ``variant`` at CPU throttling ``rate``, then Accept all: cold, or after
+    ``warm`` unthrottled loads of the same page in the same context (the HTTP cache holds every
+    file; from the second, Chromium keeps the scripts' compiled code too)."""
     context = browser.new_context()
     try:
         context.add_init_script(OBSERVERS.replace("__SELECTOR__", json.dumps(variant.banner)))
         page = context.new_page()
+        for _ in range(warm):
+            page.goto(f"{base}/{variant.name}", wait_until="load", timeout=timeout)
         cdp = context.new_cdp_session(page)
         cdp.send("Performance.enable")
         cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
@@ -830,6 +837,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", metavar="FILE", help="write every load and the summary here")
     parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        help="loads of the same page before each measured one, in its context (0: cold; 2: the"
+        " HTTP cache and the compiled scripts warm, a visitor's third page view)",
+    )
+    parser.add_argument(
         "--proxy",
         choices=("none", "nginx"),
         default="none",
@@ -876,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(args.pause)
                 loadavg = os.getloadavg()[0]
                 try:
-                    load = measure(browser, base, variant, rate, args.timeout)
+                    load = measure(browser, base, variant, rate, args.timeout, args.warm)
                 except Exception as exc:
                     failing_in_a_row[variant.name] += 1
                     message = f"{rate:g}x: {type(exc).__name__}: {exc}".splitlines()[0][:500]
@@ -910,7 +924,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [v.name for v in chosen]
     summaries = summarize(loads, names, rates)
     print(
-        f"\n{args.runs} cold loads per variant and CPU rate, medians (p25–p75), times in ms "
+        f"\n{args.runs} {f'loads after {args.warm} warm-up loads' if args.warm else 'cold loads'}"
+        f" per variant and CPU rate, medians (p25–p75), times in ms "
         f"from navigation start; ×none = this load / the no-widget load of the same round, "
         f"median (p25–p75).\n"
     )
@@ -947,6 +962,7 @@ def main(argv: list[str] | None = None) -> int:
                     "command": " ".join(sys.argv),
                     "machine": info,
                     "runs": args.runs,
+                    "warm": args.warm,
                     "rates": rates,
                     "variants": names,
                     "summary": summaries,
