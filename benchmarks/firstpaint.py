@@ -603,6 +603,8 @@ ACCEPT = """async (selector) => {
 }"""
 
 TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+ACCEPT_AFTER_MS = 500
+"""How long after its banner has settled (and the load's figures are read) Accept all is clicked."""
 
 
 @dataclass
@@ -685,6 +687,10 @@ def measure(
         if variant.name == "consent_sdk":
             load.build = " ".join(widget_build().values())
         if variant.accept:
+            # A visitor reads before clicking: the click comes once the page is idle, the same
+            # time after the banner has settled for every variant (a click two frames after the
+            # banner also measures whatever the page still does at start-up).
+            page.wait_for_timeout(ACCEPT_AFTER_MS)
             load.accept_to_tag = page.evaluate(ACCEPT, variant.accept)
         return load
     finally:
