@@ -20,7 +20,8 @@ when the banner first shows and when it has settled, the renderer's script time
 (Performance.getMetrics ScriptDuration), and how long "Accept all" takes to run the gated tag.
 The output is a Markdown table of medians with p25-p75, and ratios against the no-widget page.
 ``--variants`` also takes the what-ifs in ``PROBES``: the bare page with one empty script,
-deferred, async, inline, or loaded after the first frame.
+deferred, async, inline, or loaded after the first frame; or with the widget's own file as a
+function never called (its fetch and parse without its run).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, abort, render_template, send_from_directory
+from flask import Flask, Response, abort, current_app, render_template, send_from_directory
 from jinja2 import DictLoader
 from werkzeug.serving import make_server
 
@@ -306,6 +307,9 @@ PROBES = [
     _probe("empty_defer", '<script defer src="/assets/empty.js"></script>'),
     _probe("empty_async", '<script async src="/assets/empty.js"></script>'),
     _probe("inline_only", "<script>window.booted = performance.now();</script>", external=False),
+    # The widget's own bytes (consent.js?lang=en as served, uncompressed) in a function that is
+    # never called: what fetching and parsing its file costs without running any of it.
+    _probe("widget_bytes_defer", '<script defer src="/assets/widget-bytes.js"></script>'),
     _probe(
         "inline_then_after_frame",
         "<script>requestAnimationFrame(function () { setTimeout(function () {"
@@ -394,6 +398,13 @@ def build_app(instance: Path) -> tuple[Flask, dict[str, str]]:
     @app.get("/assets/empty.js")
     def empty() -> Response:
         return Response(EMPTY_JS, mimetype="text/javascript")
+
+    @app.get("/assets/widget-bytes.js")
+    def widget_bytes() -> Response:
+        body, _ = current_app.extensions["consent"].bundle("en")
+        return Response(
+            b"(function () {" + body + b"});" + EMPTY_JS.encode(), mimetype="text/javascript"
+        )
 
     @app.get("/assets/analytics.js")
     def analytics() -> Response:
