@@ -111,12 +111,25 @@ def cached_site(
     return live_server(app), expire, renders
 
 
-def assert_known_as_decided(page: Page) -> None:
-    """No banner, every gated tag ran, and Consent Mode's update came right after the default,
-    before any tag's own push (rule 20)."""
+def assert_decided(page: Page) -> None:
+    """No banner, the settings button, every gated tag ran (a site without Consent Mode)."""
     page.locator(SETTINGS).wait_for()
     page.wait_for_function(TAGS_DONE)
     assert page.locator(BANNER).count() == 0
+
+
+def returning_visitor(page: Page, url: str) -> None:
+    """Accept all on ``url``, recorded by the server, every gated tag run."""
+    page.goto(url)
+    page.click(ACCEPT)
+    wait_delivered(page)
+    page.wait_for_function(TAGS_DONE)
+
+
+def assert_known_as_decided(page: Page) -> None:
+    """No banner, every gated tag ran, and Consent Mode's update came right after the default,
+    before any tag's own push (rule 20)."""
+    assert_decided(page)
     layer = data_layer(page)
     assert is_consent(layer[0], "default"), layer[:3]
     assert is_consent(layer[1], "update"), layer[:3]
@@ -378,10 +391,7 @@ def test_returning_visitor_update_comes_before_the_first_frame_the_tags_after_it
     site: Any, page: Page
 ) -> None:
     server = site(PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
-    page.goto(server.url + "/")
-    page.click(ACCEPT)
-    wait_delivered(page)
-    page.wait_for_function(TAGS_DONE)
+    returning_visitor(page, server.url + "/")
 
     frames_until(page, SETTINGS)
     page.reload()
@@ -406,21 +416,6 @@ COOKIE_READS = """() => {
         set(value) { own.set.call(this, value) },
     });
 }"""
-
-
-def assert_decided(page: Page) -> None:
-    """No banner, the settings button, every gated tag ran (a site without Consent Mode)."""
-    page.locator(SETTINGS).wait_for()
-    page.wait_for_function(TAGS_DONE)
-    assert page.locator(BANNER).count() == 0
-
-
-def returning_visitor(page: Page, url: str) -> None:
-    """Accept all on ``url``, recorded by the server, every gated tag run."""
-    page.goto(url)
-    page.click(ACCEPT)
-    wait_delivered(page)
-    page.wait_for_function(TAGS_DONE)
 
 
 def test_choice_cookie_is_read_after_the_first_frame_where_nothing_acts_on_it_before(
@@ -620,10 +615,7 @@ def test_accept_all_requests_the_tags_before_it_sends_the_decision(site: Any, pa
 
 def test_returning_visitor_is_known_without_a_request_to_the_api(site: Any, page: Page) -> None:
     server = site(PAGE)
-    page.goto(server.url + "/")
-    page.click(ACCEPT)
-    wait_delivered(page)
-    page.wait_for_function(TAGS_DONE)
+    returning_visitor(page, server.url + "/")
 
     paths: list[str] = []
     page.on("request", lambda r: paths.append(urlsplit(r.url).path))
