@@ -418,6 +418,17 @@ COOKIE_READS = """() => {
 }"""
 
 
+AT_DOM_CONTENT_LOADED = """document.addEventListener('DOMContentLoaded', () => {
+    // What the page holds once the deferred widget has run, before the first frame.
+    window.at_dcl = {
+        cookie_reads: (window.cookie_reads || []).length,
+        layer: Array.from(window.dataLayer || [], e => e.event),
+        ran: (window.ran || []).length,
+        widget: !!document.querySelector('[data-consent-ui]'),
+    };
+})"""
+
+
 def test_choice_cookie_is_read_after_the_first_frame_where_nothing_acts_on_it_before(
     site: Any, page: Page
 ) -> None:
@@ -428,18 +439,13 @@ def test_choice_cookie_is_read_after_the_first_frame_where_nothing_acts_on_it_be
     returning_visitor(page, server.url + "/")
 
     page.add_init_script(f"({COOKIE_READS})()")
-    # DOMContentLoaded comes after the deferred widget has run, before the first frame.
-    page.add_init_script(
-        "document.addEventListener('DOMContentLoaded', () =>"
-        " window.reads_at_dcl = window.cookie_reads.length)"
-    )
-    frames_until(page, SETTINGS)
+    page.add_init_script(AT_DOM_CONTENT_LOADED)
     page.reload()
-    seen = frames(page)
-    assert page.evaluate("window.reads_at_dcl") == 0
-    assert page.evaluate("window.cookie_reads.length") >= 1
-    assert seen[0]["content"] and seen[0]["ran"] == 0, seen
+    page.wait_for_function("() => window.at_dcl")
+    at_dcl = page.evaluate("window.at_dcl")
+    assert at_dcl == {"cookie_reads": 0, "layer": [], "ran": 0, "widget": False}, at_dcl
     assert_decided(page)
+    assert page.evaluate("window.cookie_reads.length") >= 1
     assert ran(page) == ["analytics", "marketing"]
 
 
@@ -473,16 +479,17 @@ def test_a_page_with_a_data_layer_gets_the_stored_choice_before_the_first_frame(
     site: Any, page: Page
 ) -> None:
     """A tag manager's snippet made a dataLayer before the widget ran: a returning visitor's
-    consent_update is in it by the first frame, before any gated tag's push."""
+    consent_update is in it once the widget's script has run (DOMContentLoaded, before the
+    first frame), before any gated tag's push."""
     server = site(PAGE)
     returning_visitor(page, server.url + "/")
 
     page.add_init_script("window.dataLayer = window.dataLayer || []")
-    frames_until(page, SETTINGS)
+    page.add_init_script(AT_DOM_CONTENT_LOADED)
     page.reload()
-    seen = frames(page)
-    assert seen[0]["layer"] == ["consent_update"] and seen[0]["ran"] == 0, seen
-    assert not seen[0]["widget"], seen
+    page.wait_for_function("() => window.at_dcl")
+    at_dcl = page.evaluate("window.at_dcl")
+    assert at_dcl == {"cookie_reads": 0, "layer": ["consent_update"], "ran": 0, "widget": False}
     assert_decided(page)
     layer = data_layer(page)
     assert layer[0]["event"] == "consent_update" and layer[0]["consent"]["analytics"], layer
