@@ -7,8 +7,9 @@ which asks ``GET /config`` itself (a page not built with Flask).
 
 The settings dialog is a file of its own, ``consent-dialog.js?lang=en``, which the widget loads
 the first time a visitor opens the dialog: what only the dialog shows (the purposes'
-descriptions and legal bases, the dialog's texts, the receipt link) is bundled there and left
-out of the widget's bundle, so a first visit does not download it.
+descriptions and legal bases, the required purposes' cookies, the dialog's texts, the receipt
+link) is bundled there and left out of the widget's bundle, so a first visit does not download
+it.
 
 Each script carries its own stylesheet (the build puts its text in it), so a page makes no
 request for either stylesheet; ``consent.css`` is a file as well, for the receipt page and for
@@ -36,6 +37,9 @@ DIALOG_TEXTS = frozenset(
 """Texts only the settings dialog shows (and every ``basis_*``): in its file, not the widget's."""
 DIALOG_PURPOSE_KEYS = ("description", "basis")
 """What only the dialog shows of each purpose."""
+REQUIRED_DIALOG_KEYS = ("cookies",)
+"""What only the dialog reads of a required purpose: its cookies are listed there, and the
+widget, which deletes the cookies of refused purposes, never refuses a required one."""
 UNREAD = frozenset({"texts_hash", "css"})
 """Config keys the widget never reads (they are in ``GET /config`` for the site's own use)."""
 OPTIONAL = frozenset({"cookie_domain", "policy_url"})
@@ -44,9 +48,9 @@ OPTIONAL = frozenset({"cookie_domain", "policy_url"})
 
 def widget_config(config: dict[str, Any]) -> dict[str, Any]:
     """``config`` as the bundle carries it: the full ``Config`` less what the widget does not
-    read (``texts_hash``, ``css``), ``null`` optional keys and each purpose's
-    ``required: false`` (the widget reads a missing ``required`` as false). Every byte here is
-    on a first visit."""
+    read (``texts_hash``, ``css``), ``null`` optional keys, each purpose's ``required: false``
+    (the widget reads a missing ``required`` as false) and what only the dialog shows. Every
+    byte here is on a first visit."""
     out = {
         key: value
         for key, value in config.items()
@@ -57,7 +61,7 @@ def widget_config(config: dict[str, Any]) -> dict[str, Any]:
             {
                 key: value
                 for key, value in purpose.items()
-                if (key != "required" or value) and key not in DIALOG_PURPOSE_KEYS
+                if (key != "required" or value) and key not in _dialog_keys(purpose)
             }
             for purpose in out["purposes"]
         ]
@@ -73,10 +77,15 @@ def dialog_config(config: dict[str, Any]) -> dict[str, Any]:
         "receipt_url": config.get("receipt_url"),
         "texts": {k: v for k, v in config["texts"].items() if _dialog_text(k)},
         "purposes": {
-            p["id"]: {key: p[key] for key in DIALOG_PURPOSE_KEYS if key in p}
+            p["id"]: {key: p[key] for key in _dialog_keys(p) if key in p}
             for p in config["purposes"]
         },
     }
+
+
+def _dialog_keys(purpose: dict[str, Any]) -> tuple[str, ...]:
+    """The keys of ``purpose`` that only the dialog reads."""
+    return DIALOG_PURPOSE_KEYS + (REQUIRED_DIALOG_KEYS if purpose.get("required") else ())
 
 
 def _dialog_text(key: str) -> bool:

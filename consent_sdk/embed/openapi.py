@@ -39,13 +39,21 @@ _SITE_CONFIG = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["id", "label", "cookies"],
+                "required": ["id", "label"],
                 "properties": {
                     "id": {"type": "string"},
                     "label": {"type": "string"},
                     "required": {"type": "boolean"},
-                    "cookies": {"type": "array", "items": {"type": "string"}},
+                    "cookies": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "the cookies the widget deletes when the purpose is "
+                        "refused; absent for a required purpose (the dialog's file lists its "
+                        "cookies)",
+                    },
                 },
+                "if": {"required": ["required"], "properties": {"required": {"const": True}}},
+                "else": {"required": ["cookies"]},
             },
         },
         "vendors": {"type": "array", "items": {"type": "object"}},

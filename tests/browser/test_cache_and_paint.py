@@ -548,6 +548,47 @@ def test_a_pending_decision_is_read_after_the_first_frame_and_before_any_gated_t
     assert page.locator(BANNER).count() == 0
 
 
+PAINTED_WHEN = """() => {
+    // The paint entries the browser had reported (the first paint presented) at the widget's
+    // first read of the pending queue, when its stylesheet was adopted, and when the banner was
+    // inserted.
+    if (window !== window.top) return;
+    const painted = () => performance.getEntriesByType('paint').map(e => e.name);
+    const seen = window.painted_when = {};
+    const own = o => Object.getOwnPropertyDescriptor(o, 'localStorage');
+    const get = (own(window) || own(Window.prototype)).get;
+    Object.defineProperty(window, 'localStorage', {
+        configurable: true,
+        get() { seen.storage ||= painted(); return get.call(window) },
+    });
+    const sheets = Object.getOwnPropertyDescriptor(Document.prototype, 'adoptedStyleSheets');
+    Object.defineProperty(document, 'adoptedStyleSheets', {
+        configurable: true,
+        get() { return sheets.get.call(document) },
+        set(v) { seen.stylesheet ||= painted(); sheets.set.call(document, v) },
+    });
+    new MutationObserver(() => {
+        if (document.querySelector('[data-consent-ui="banner"]')) seen.banner ||= painted();
+    }).observe(document, { childList: true, subtree: true });
+}"""
+
+
+def test_the_widgets_work_waits_until_the_first_paint_has_been_presented(
+    site: Any, page: Page
+) -> None:
+    """Right after the first frame's rendering, the browser is still presenting it (on a
+    phone's few cores, work started then delays the page's first paint): the queue's read, the
+    stylesheet and the banner come only once the browser has reported the first paint."""
+    server = site(PAGE, CONSENT_GOOGLE_CONSENT_MODE=True)
+    page.add_init_script(f"({PAINTED_WHEN})()")
+    page.goto(server.url + "/")
+    page.locator(BANNER).wait_for()
+    seen = page.evaluate("window.painted_when")
+    assert set(seen) == {"storage", "stylesheet", "banner"}, seen
+    for step, entries in seen.items():
+        assert "first-contentful-paint" in entries, (step, seen)
+
+
 # --- 4. Accept all starts the tags at once -----------------------------------------------------
 
 

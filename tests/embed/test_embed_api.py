@@ -72,8 +72,9 @@ def test_config_is_the_sites_own_in_the_pages_language(client: FlaskClient) -> N
     assert body["choice_cookie"] == "consent_record"
     # The widget carries its stylesheet: the config names no file for it.
     assert "css" not in body
+    # What only the dialog shows (a required purpose's cookies, the receipt) is in its file.
     necessary = next(p for p in body["purposes"] if p["id"] == "necessary")
-    assert necessary["cookies"] == ["consent_record"]
+    assert "cookies" not in necessary
     assert "receipt_url" not in body
     # A language the site does not offer: its default.
     lv = client.get("/consent/sites/landing/config?lang=ru", headers={"Origin": LANDING})
@@ -404,6 +405,8 @@ def test_the_dialog_is_the_sites_own_in_the_pages_language(app: Flask, client: F
     assert json.dumps(site.config.texts["en"]["dialog_title"], ensure_ascii=False) in body
     assert ".csdk-dialog" in body  # its stylesheet, inside
     assert '"receipt_url":null' in body
+    # The necessary purpose lists the service's record cookie on the site (the dialog shows it).
+    assert '"necessary":{"basis":"exempt","cookies":["consent_record"]' in body
     assert "Access-Control-Allow-Origin" not in r.headers  # a classic script needs none
 
 
