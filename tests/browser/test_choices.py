@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.widget import (
     BANNER,
     DIALOG,
@@ -35,7 +37,7 @@ def test_rule_06_accept_all_runs_everything_in_document_order(site: Any, page: A
     assert page.locator("iframe[data-consent]").get_attribute("src") == "/embed"
     assert page.locator('[data-consent-ui="placeholder"]').is_hidden()
     assert page.locator(BANNER).count() == 0
-    assert page.locator(SETTINGS).is_visible()
+    expect(page.locator(SETTINGS)).to_be_visible()
     [record] = history(page)
     assert record["action"] == "accept_all"
     assert record["source"] == "banner"
@@ -133,7 +135,7 @@ def test_rule_08_09_reopen_and_reject_deletes_declared_cookies(site: Any, page: 
     assert cookie_names(page) == {"own", "consent_choice"}
     frame = page.locator("iframe[data-consent]")
     assert frame.get_attribute("src") == "about:blank"
-    assert page.locator('[data-consent-ui="placeholder"]').is_visible()
+    expect(page.locator('[data-consent-ui="placeholder"]')).to_be_visible()
     records = history(page)
     assert [r["action"] for r in records] == ["accept_all", "reject_all"]
     assert records[-1]["granted"] == ["necessary"]
@@ -155,7 +157,7 @@ def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any
     page.evaluate("ConsentSDK.withdraw()")
     wait_delivered(page)
 
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     assert not {"_sa_id", "_ga_TEST", "_sa_mkt"} & cookie_names(page)
     assert page.context.cookies() == []  # the consent cookie is cleared too
     with server.app.app_context():
@@ -163,7 +165,7 @@ def test_rule_09_withdraw_from_the_api_forgets_the_decision(site: Any, page: Any
     assert [r["action"] for r in records] == ["accept_all", "withdraw"]
     assert records[-1]["granted"] == ["necessary"]
     page.reload()
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     assert ran(page) == []
     assert page.evaluate("ConsentSDK.get().decided") is False
 
@@ -173,12 +175,13 @@ def test_rule_11_new_policy_version_asks_again(tmp_path: Path, live_server: Any,
     page.goto(first.url + "/")
     choose(page, "accept-all")
     page.reload()
+    page.locator(SETTINGS).wait_for()
     assert page.locator(BANNER).count() == 0
 
     # Same SECRET_KEY and database, a new policy version: the stored consent no longer counts.
     second = live_server(build_app(tmp_path, CONSENT_POLICY_VERSION="2026-12"))
     page.goto(second.url + "/")
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert ran(page) == []
     assert not {"_sa_id", "_ga_TEST", "_sa_mkt"} & cookie_names(page)
@@ -282,10 +285,11 @@ def test_rule_11_expired_consent_asks_again(site: Any, page: Any) -> None:
     page.goto(server.url + "/")
     choose(page, "accept-all")
     page.reload()
+    page.locator(SETTINGS).wait_for()
     assert page.locator(BANNER).count() == 0
     page.wait_for_timeout(4500)
     page.reload()
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     page.wait_for_load_state("networkidle")
     assert ran(page) == []
 

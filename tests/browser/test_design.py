@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.widget import (
     AXE,
@@ -147,7 +148,7 @@ def test_rule_17_keyboard_only_walk(site: Any, page: Any) -> None:
     page.keyboard.press("Escape")
     assert dialog.count() == 0
     assert focused(page)["action"] == "customize"
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
 
     # Reopen, switch analytics on with Space, save with Enter.
     page.keyboard.press("Enter")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.widget import BANNER, DIALOG, cookie_names, history, ran
 
 GATED_URLS = ("/assets/analytics.js", "/assets/marketing.js", "/embed")
@@ -54,15 +56,15 @@ def test_rule_04_escape_and_closing_the_dialog_are_not_consent(site: Any, page: 
     page.keyboard.press("Escape")
     assert page.locator(DIALOG).count() == 0
     # Back at the undecided banner; the close button does the same.
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     page.click(f'{BANNER} [data-consent-action="customize"]')
     page.click(f'{DIALOG} [data-consent-action="close"]')
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     page.mouse.wheel(0, 500)
     page.click("#page-box")
     page.reload()
 
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     assert ran(page) == []
     assert page.context.cookies() == []
     assert page.evaluate("ConsentSDK.get().decided") is False

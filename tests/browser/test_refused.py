@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser.widget import BANNER, PENDING, data_layer, history, ran, wait_delivered
 
 STATE = "**/consent/state"
@@ -68,7 +70,7 @@ def test_refused_accept_all_is_reported_and_not_in_effect(site: Any, page: Any) 
     # cannot be stopped, but nothing is stored, so nothing runs on the next page.)
     assert page.evaluate("ConsentSDK.has('analytics')") is False
     assert page.evaluate("ConsentSDK.get().decided") is False
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     assert page.locator(".csdk-fab").count() == 0
     assert page.locator("iframe[data-consent]").get_attribute("src") == "about:blank"
     changes = page.evaluate("changes")
@@ -111,7 +113,7 @@ def test_refused_grant_keeps_earlier_grants_that_it_did_not_refuse(site: Any, pa
     }
     assert page.evaluate("ConsentSDK.get().decided") is True
     assert page.locator(BANNER).count() == 0
-    assert page.locator('.csdk-fab [data-consent-action="settings"]').is_visible()
+    expect(page.locator('.csdk-fab [data-consent-action="settings"]')).to_be_visible()
     # Marketing started with the click; it is parked again and the page is told.
     assert page.locator("iframe[data-consent]").get_attribute("src") == "about:blank"
     last = page.evaluate("changes")[-1]
@@ -148,8 +150,8 @@ def test_grant_applied_offline_then_refused_is_taken_back(site: Any, page: Any) 
 
     assert page.evaluate("ConsentSDK.has('marketing')") is False
     assert page.locator("iframe[data-consent]").get_attribute("src") == "about:blank"
-    assert page.locator('[data-consent-ui="placeholder"]').is_visible()
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator('[data-consent-ui="placeholder"]')).to_be_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     assert [c["purposes"]["marketing"] for c in page.evaluate("changes")] == [True, False]
     assert page.locator(".csdk-fab").count() == 0
 
@@ -202,5 +204,5 @@ def test_pending_grant_refused_after_a_reload_falls_back_to_the_server_state(
     assert page.evaluate("errors[0].decision.action") == "accept_all"
     assert page.evaluate("ConsentSDK.get().decided") is False
     assert page.evaluate("ConsentSDK.has('marketing')") is False
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     assert page.evaluate(f"localStorage.getItem('{PENDING}')") is None

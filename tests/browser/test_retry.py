@@ -117,6 +117,7 @@ def test_a_stored_decision_whose_answer_and_cookie_were_lost_is_sent_again_as_ne
     assert [r["action"] for r in records] == ["accept_all"]  # the visitor's own, by the cookie
     assert page.evaluate("ConsentSDK.has('analytics')") is True
     page.reload()
+    page.locator('[data-consent-ui="fab"]').wait_for()  # the widget has drawn its layer
     assert page.locator(BANNER).count() == 0  # remembered: the cookie came with the answer
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     BANNER,
@@ -329,7 +330,7 @@ def test_rule_07_16_banner_and_policy_in_english_and_russian(
         banner.get_by_role("link", name=texts["policy_link"]).click()
         page.wait_for_url(f"**/privacy?lang={lang}")
         assert page.locator("html").get_attribute("lang") == lang
-        assert page.locator(BANNER).is_visible()  # still no decision
+        expect(page.locator(BANNER)).to_be_visible()  # still no decision
 
         visitor.open(f"/privacy?lang={lang}")
         assert page.locator("html").get_attribute("lang") == lang

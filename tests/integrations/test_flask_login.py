@@ -128,4 +128,5 @@ def test_rule_09_reject_all_keeps_the_remember_token_and_the_visitor_signed_in(
     page.context.clear_cookies(name="session")
     page.reload()
     assert page.inner_text("#who") == "Signed in as anna"
+    page.locator('[data-consent-ui="fab"]').wait_for()  # the widget has drawn its layer
     assert page.locator(BANNER).count() == 0

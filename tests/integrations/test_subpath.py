@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template_string
+from playwright.sync_api import expect
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from consent_sdk import ConsentManager
@@ -126,7 +127,7 @@ def test_a_decision_still_queued_for_one_app_is_not_sent_to_the_other(
     page.goto(url + "/b/")
     page.wait_for_load_state("networkidle")  # /b's widget has sent whatever it would send
     assert actions(page, "/b") == []  # the visitor decided nothing on /b
-    assert page.locator(BANNER).is_visible()
+    expect(page.locator(BANNER)).to_be_visible()
     page.goto(url + "/a/")
     page.wait_for_function(f"() => !localStorage.getItem('{PENDING}')")
     assert actions(page, "/a") == ["accept_all"]  # /a gets its decision once it is back
