@@ -2,8 +2,8 @@
 // loads it the first time a visitor opens the dialog (lazy.js), so a first visit, which mostly
 // ends with Accept all or Reject all on the banner, does not download it. The server bundles
 // what only the dialog shows, in one language: the purposes' descriptions and legal bases, the
-// cookies of the required ones, the dialog's texts and the receipt link (docs/design.md); the build puts the dialog's stylesheet
-// in this script.
+// cookies of the required ones, the dialog's texts and the receipt link (docs/design.md); the
+// build puts the dialog's stylesheet in this script.
 import { doc } from './constants.js'
 import { style } from './dom.js'
 import { cfg } from './config.js'
