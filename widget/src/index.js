@@ -174,8 +174,9 @@ function onClick(e) {
  * Until then the main thread stays free for that frame, which on a phone's few cores competes
  * with whatever runs next: started right after the frame's rendering instead, the widget's
  * work cost the page's first paint 0.07 more of the page alone at 1x CPU (nothing measurable
- * at 4x), for a banner 20 ms sooner (benchmarks/README.md). A page that paints nothing (hidden, blank, an iframe out of
- * view) gets it in the next task if hidden, else after a second at the latest.
+ * at 4x), for a banner 20 ms sooner (benchmarks/README.md). A page that paints nothing
+ * (hidden, blank, an iframe out of view) gets it in the next task if hidden, else after a
+ * second at the latest.
  */
 function afterPaint(fn) {
   const go = () => {
